@@ -1,0 +1,93 @@
+/**
+ * The one error type tend throws for bad input. Every user-facing failure
+ * becomes a single line on stderr and a documented exit status, so the error
+ * carries both the place (file, line, column) and the status.
+ *
+ * @module
+ */
+
+/** Exit status for a usage error: unknown flag, bad flag value. */
+export const EXIT_USAGE = 2;
+/** Exit status for bad input files, unknown process types, missing files. */
+export const EXIT_FAILURE = 1;
+
+/** Where in a file a problem is. Lines and columns count from 1. */
+export interface Place {
+  /** The file, as the user named it. */
+  path?: string;
+  /** 1-based line number. */
+  line?: number;
+  /** 1-based column number. */
+  column?: number;
+}
+
+/** One problem found in an input, with its place. */
+export interface Problem extends Place {
+  /** What is wrong, without the place. */
+  message: string;
+}
+
+/** Formats a problem as `PATH:LINE:COL: message`, dropping missing parts. */
+export function formatProblem(problem: Problem): string {
+  let where = problem.path ?? "";
+  if (problem.line !== undefined) {
+    where += `${where ? ":" : ""}${problem.line}`;
+    if (problem.column !== undefined) where += `:${problem.column}`;
+  }
+  return where ? `${where}: ${problem.message}` : problem.message;
+}
+
+/**
+ * An error in tend's input (flags, Procfile, env files) or environment
+ * (missing file, unwritable directory). `message` is the formatted first
+ * problem; `problems` lists all of them when several were found.
+ *
+ * @example
+ * ```ts
+ * import { TendError } from "./errors.ts";
+ * const err = new TendError({ path: "Procfile", line: 3, message: "empty command" });
+ * console.assert(err.message === "Procfile:3: empty command");
+ * console.assert(err.exitCode === 1);
+ * ```
+ */
+export class TendError extends Error {
+  /** The status the CLI exits with for this error. */
+  readonly exitCode: number;
+  /** Every problem found; the first one is also `message`. */
+  readonly problems: readonly Problem[];
+  /** The file of the first problem, if it has one. */
+  readonly path?: string;
+  /** The 1-based line of the first problem, if it has one. */
+  readonly line?: number;
+  /** The 1-based column of the first problem, if it has one. */
+  readonly column?: number;
+
+  constructor(problem: Problem | readonly Problem[], exitCode = EXIT_FAILURE) {
+    const problems: readonly Problem[] = Array.isArray(problem)
+      ? problem
+      : [problem as Problem];
+    super(problems.map(formatProblem).join("\n"));
+    this.name = "TendError";
+    this.exitCode = exitCode;
+    this.problems = problems;
+    this.path = problems[0]?.path;
+    this.line = problems[0]?.line;
+    this.column = problems[0]?.column;
+  }
+}
+
+/**
+ * A usage error (bad flag or flag value): exit status 2.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./errors.ts";
+ * console.assert(new UsageError("unknown flag --x").exitCode === 2);
+ * ```
+ */
+export class UsageError extends TendError {
+  constructor(message: string) {
+    super({ message }, EXIT_USAGE);
+    this.name = "UsageError";
+  }
+}
