@@ -1,0 +1,341 @@
+/**
+ * Output: splitting child output into lines and prefixing them with
+ * `HH:MM:SS name | `, in batches.
+ *
+ * The hot path works on bytes: each chunk a child writes is scanned for
+ * `\n`, every complete line gets its prefix, and the whole chunk becomes one
+ * buffer and one write. A partial line waits for the rest of its bytes, so
+ * no line is ever torn or interleaved with another process's line, and
+ * bytes that are not UTF-8 pass through untouched.
+ *
+ * @module
+ */
+import type { ByteSink } from "./runtime.ts";
+
+/** The longest line held in memory; a longer one is cut into pieces. */
+export const MAX_LINE = 1 << 20;
+
+const _NL = 0x0a;
+const _encoder = new TextEncoder();
+
+/**
+ * Splits a byte stream into lines and prefixes each one. Holds at most
+ * `maxLine` bytes of an unfinished line; past that the piece is emitted as a
+ * line of its own so memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * import { LineSplitter } from "./output.ts";
+ * const s = new LineSplitter();
+ * const p = new TextEncoder().encode("> ");
+ * const out = s.push(new TextEncoder().encode("a\nb"), p);
+ * console.assert(new TextDecoder().decode(out) === "> a\n");
+ * console.assert(new TextDecoder().decode(s.end(p)) === "> b\n");
+ * ```
+ */
+export class LineSplitter {
+  #pending: Uint8Array[] = [];
+  #pendingLength = 0;
+  readonly #maxLine: number;
+
+  constructor(maxLine: number = MAX_LINE) {
+    this.#maxLine = Math.max(1, maxLine);
+  }
+
+  /** Bytes of an unfinished line held now. */
+  get pending(): number {
+    return this.#pendingLength;
+  }
+
+  /**
+   * Takes a chunk and returns its complete lines, each with `prefix` before
+   * it, as one buffer; `undefined` when the chunk completed no line.
+   */
+  push(chunk: Uint8Array, prefix: Uint8Array): Uint8Array | undefined {
+    const last = chunk.lastIndexOf(_NL);
+    if (last === -1) {
+      this._hold(chunk);
+      return this.#pendingLength >= this.#maxLine
+        ? this._cut(prefix)
+        : undefined;
+    }
+    let lines = 0;
+    for (
+      let i = chunk.indexOf(_NL);
+      i !== -1 && i <= last;
+      i = chunk.indexOf(_NL, i + 1)
+    ) {
+      lines++;
+    }
+    // A line longer than maxLine that ends in this chunk is emitted whole
+    // rather than cut: it is already in memory, and whole lines are kinder.
+    const size = lines * prefix.length + this.#pendingLength + last + 1;
+    const out = new Uint8Array(size);
+    let at = 0;
+    let start = 0;
+    out.set(prefix, at);
+    at += prefix.length;
+    for (const part of this.#pending) {
+      out.set(part, at);
+      at += part.length;
+    }
+    this.#pending = [];
+    this.#pendingLength = 0;
+    for (;;) {
+      const nl = chunk.indexOf(_NL, start);
+      out.set(chunk.subarray(start, nl + 1), at);
+      at += nl + 1 - start;
+      start = nl + 1;
+      if (nl === last) break;
+      out.set(prefix, at);
+      at += prefix.length;
+    }
+    if (start < chunk.length) {
+      // Node reuses no chunk buffers, but copy anyway: the caller may.
+      this._hold(chunk.slice(start));
+      if (this.#pendingLength >= this.#maxLine) {
+        const cut = this._cut(prefix);
+        const joined = new Uint8Array(out.length + cut.length);
+        joined.set(out);
+        joined.set(cut, out.length);
+        return joined;
+      }
+    }
+    return out;
+  }
+
+  /** Returns the final unterminated line, prefixed and with a `\n`, if any. */
+  end(prefix: Uint8Array): Uint8Array | undefined {
+    return this.#pendingLength > 0 ? this._cut(prefix) : undefined;
+  }
+
+  private _hold(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#pending.push(bytes);
+    this.#pendingLength += bytes.length;
+  }
+
+  /** Emits what is held as one prefixed line with a newline added. */
+  private _cut(prefix: Uint8Array): Uint8Array {
+    const out = new Uint8Array(prefix.length + this.#pendingLength + 1);
+    out.set(prefix, 0);
+    let at = prefix.length;
+    for (const part of this.#pending) {
+      out.set(part, at);
+      at += part.length;
+    }
+    out[at] = _NL;
+    this.#pending = [];
+    this.#pendingLength = 0;
+    return out;
+  }
+}
+
+/** How output lines look. */
+export interface OutputStyle {
+  /** Print `HH:MM:SS name | ` before each line (default true). */
+  prefix?: boolean;
+  /** Include the time in the prefix (default true). */
+  timestamp?: boolean;
+  /** Colour the prefix with ANSI codes (default false). */
+  color?: boolean;
+}
+
+/** ANSI colours for instances, in honcho's order, then bright ones. */
+export const COLORS: readonly string[] = [
+  "36",
+  "33",
+  "32",
+  "35",
+  "31",
+  "34",
+  "96",
+  "93",
+  "92",
+  "95",
+  "91",
+  "94",
+];
+
+/** The name tend's own lines are printed under. */
+export const SYSTEM = "system";
+
+function _pad2(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/**
+ * Decides whether to colour output, from flags and environment: `--no-color`
+ * wins, then `NO_COLOR`, then `FORCE_COLOR`, then whether stdout is a TTY.
+ *
+ * @example
+ * ```ts
+ * import { wantColor } from "./output.ts";
+ * console.assert(wantColor({ isTerminal: true, env: { NO_COLOR: "1" } }) === false);
+ * console.assert(wantColor({ isTerminal: false, env: { FORCE_COLOR: "1" } }) === true);
+ * ```
+ */
+export function wantColor(options: {
+  isTerminal: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  noColor?: boolean;
+}): boolean {
+  if (options.noColor) return false;
+  if (options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== "") {
+    return false;
+  }
+  const force = options.env.FORCE_COLOR;
+  if (
+    force !== undefined && force !== "" && force !== "0" && force !== "false"
+  ) return true;
+  return options.isTerminal;
+}
+
+interface _Label {
+  name: string;
+  color: string | undefined;
+  second: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Prints the merged, prefixed output of many processes to one sink.
+ * Each source gets a {@linkcode LineStream}; tend's own messages go through
+ * {@linkcode Printer.system}.
+ *
+ * @example
+ * ```ts
+ * import { Printer } from "./output.ts";
+ * import { QueuedSink } from "./runtime.ts";
+ * const chunks: Uint8Array[] = [];
+ * const sink = new QueuedSink(async (b) => { chunks.push(b); });
+ * const printer = new Printer(sink, ["web.1"], { timestamp: false });
+ * printer.stream("web.1").push(new TextEncoder().encode("hello\n"));
+ * await sink.flush();
+ * console.assert(new TextDecoder().decode(chunks[0]) === "web.1  | hello\n");
+ * ```
+ */
+export class Printer {
+  readonly sink: ByteSink;
+  readonly #style: Required<OutputStyle>;
+  readonly #width: number;
+  readonly #labels = new Map<string, _Label>();
+  readonly #now: () => number;
+
+  /**
+   * @param names every instance name that will print, so names align and
+   *   each gets a stable colour in this order
+   * @param now the clock, in milliseconds (for tests)
+   */
+  constructor(
+    sink: ByteSink,
+    names: readonly string[],
+    style: OutputStyle = {},
+    now: () => number = Date.now,
+  ) {
+    this.sink = sink;
+    this.#style = {
+      prefix: style.prefix ?? true,
+      timestamp: style.timestamp ?? true,
+      color: style.color ?? false,
+    };
+    this.#now = now;
+    this.#width = Math.max(SYSTEM.length, ...names.map((n) => n.length));
+    names.forEach((name, i) => this._label(name, COLORS[i % COLORS.length]));
+    this._label(SYSTEM, "1");
+  }
+
+  /** Returns a line stream for `name`; give each pipe its own stream. */
+  stream(name: string): LineStream {
+    const label = this._label(name);
+    return new LineStream(this.sink, () => this._prefix(label));
+  }
+
+  /** Prints one of tend's own lines under the `system` name. */
+  system(text: string): Promise<void> | undefined {
+    const label = this._label(SYSTEM);
+    const body = _encoder.encode(text.endsWith("\n") ? text : text + "\n");
+    const prefix = this._prefix(label);
+    const out = new Uint8Array(prefix.length + body.length);
+    out.set(prefix);
+    out.set(body, prefix.length);
+    return this.sink.write(out);
+  }
+
+  /** The prefix bytes for a label now; rebuilt at most once a second. */
+  private _prefix(label: _Label): Uint8Array {
+    if (!this.#style.prefix) return _EMPTY;
+    if (!this.#style.timestamp) {
+      if (label.second === -1) return label.bytes;
+      label.second = -1;
+      return (label.bytes = this._format(label, ""));
+    }
+    const ms = this.#now();
+    const second = Math.floor(ms / 1000);
+    if (second !== label.second) {
+      const d = new Date(ms);
+      const time = `${_pad2(d.getHours())}:${_pad2(d.getMinutes())}:${
+        _pad2(d.getSeconds())
+      } `;
+      label.second = second;
+      label.bytes = this._format(label, time);
+    }
+    return label.bytes;
+  }
+
+  private _format(label: _Label, time: string): Uint8Array {
+    const text = `${time}${label.name.padEnd(this.#width)} | `;
+    const colored = this.#style.color && label.color
+      ? `\x1b[${label.color}m${text}\x1b[0m`
+      : text;
+    return _encoder.encode(colored);
+  }
+
+  private _label(name: string, color?: string): _Label {
+    let label = this.#labels.get(name);
+    if (!label) {
+      label = {
+        name,
+        color: color ?? COLORS[this.#labels.size % COLORS.length],
+        second: -2,
+        bytes: _EMPTY,
+      };
+      this.#labels.set(name, label);
+    }
+    return label;
+  }
+}
+
+const _EMPTY = new Uint8Array(0);
+
+/**
+ * One pipe's output: splits it into lines and prints them prefixed. `push`
+ * and `end` return a promise when the sink is full; the caller pauses its
+ * source until it settles.
+ */
+export class LineStream {
+  readonly #sink: ByteSink;
+  readonly #prefix: () => Uint8Array;
+  readonly #splitter = new LineSplitter();
+
+  /**
+   * @param sink where the lines go
+   * @param prefix returns the bytes to put before each line, at that moment
+   */
+  constructor(sink: ByteSink, prefix: () => Uint8Array) {
+    this.#sink = sink;
+    this.#prefix = prefix;
+  }
+
+  /** Prints the complete lines in `chunk`; keeps the rest for later. */
+  push(chunk: Uint8Array): Promise<void> | undefined {
+    const out = this.#splitter.push(chunk, this.#prefix());
+    return out ? this.#sink.write(out) : undefined;
+  }
+
+  /** Prints the final line if it had no newline. */
+  end(): Promise<void> | undefined {
+    const out = this.#splitter.end(this.#prefix());
+    return out ? this.#sink.write(out) : undefined;
+  }
+}

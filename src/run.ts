@@ -1,0 +1,78 @@
+/**
+ * One-off commands (`tend run`): the command runs in tend's own process
+ * group with stdio inherited, so the terminal's Ctrl-C and an interactive
+ * shell or REPL reach it directly, and tend exits with its status.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { signalStatus } from "./supervisor.ts";
+
+/** Options for {@linkcode runCommand}. */
+export interface RunOptions {
+  /** The environment the command gets. */
+  env: Readonly<Record<string, string>>;
+  /** Working directory (default: tend's). */
+  cwd?: string;
+}
+
+/**
+ * Runs a command and resolves with its exit status (128+n if a signal
+ * killed it, 127 if it was not found, 126 if it could not be executed). One
+ * argument runs through `sh -c`; several run as an exact argument vector.
+ * While it runs, SIGTERM and SIGHUP sent to tend are forwarded to it and
+ * SIGINT is left to reach it from the terminal.
+ *
+ * @example
+ * ```ts
+ * import { runCommand } from "./run.ts";
+ * const status = await runCommand(["exit 3"], { env: { PATH: "/usr/bin:/bin" } });
+ * console.assert(status === 3);
+ * ```
+ */
+export function runCommand(
+  argv: readonly string[],
+  options: RunOptions,
+): Promise<number> {
+  const [file, args] = argv.length === 1
+    ? ["/bin/sh", ["-c", argv[0]]]
+    : [argv[0], argv.slice(1)];
+  return new Promise((resolve) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: "inherit",
+    });
+    const forward = (signal: NodeJS.Signals) => () => {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    const handlers: [NodeJS.Signals, () => void][] = [
+      ["SIGINT", () => {}],
+      ["SIGTERM", forward("SIGTERM")],
+      ["SIGHUP", forward("SIGHUP")],
+    ];
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const done = (status: number) => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      resolve(status);
+    };
+    child.once("error", (error: Error & { code?: string }) => {
+      const missing = error.code === "ENOENT";
+      process.stderr.write(
+        `tend: ${missing ? "command not found" : "cannot execute"}: ${
+          argv[0]
+        }\n`,
+      );
+      done(missing ? 127 : 126);
+    });
+    child.once(
+      "exit",
+      (code, signal) => done(code ?? signalStatus(signal ?? "SIGKILL")),
+    );
+  });
+}

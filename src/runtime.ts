@@ -1,0 +1,209 @@
+/**
+ * The only module that knows which runtime it runs on (Deno, Bun or Node):
+ * the stdout writer, TTY detection, signal hooks and exiting. Everything
+ * else is plain TypeScript over `node:` built-ins.
+ *
+ * @module
+ */
+import process from "node:process";
+
+/** A writable byte stream with backpressure, such as tend's stdout. */
+export interface ByteSink {
+  /**
+   * Queues bytes in order. Returns `undefined` when the caller may go on
+   * writing, or a promise that settles when the queue has drained enough:
+   * callers pause their sources until then, so memory stays bounded.
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined;
+  /** Settles when everything queued so far is written, or the sink broke. */
+  flush(): Promise<void>;
+  /** True once a write failed (the reader went away); later writes are dropped. */
+  readonly broken: boolean;
+}
+
+/** The primitive a {@linkcode QueuedSink} writes with: writes all of `bytes`. */
+export type WriteAll = (bytes: Uint8Array) => Promise<void>;
+
+interface _DenoFile {
+  write(p: Uint8Array): Promise<number>;
+  isTerminal(): boolean;
+}
+interface _DenoNamespace {
+  stdout: _DenoFile;
+  stderr: _DenoFile;
+  version: { deno: string };
+}
+
+/** The `Deno` namespace when running on Deno, else undefined. */
+function _deno(): _DenoNamespace | undefined {
+  return (globalThis as { Deno?: _DenoNamespace }).Deno;
+}
+
+/** Which runtime tend is running on. */
+export function runtimeName(): "deno" | "bun" | "node" {
+  if (_deno()) return "deno";
+  if ((globalThis as { Bun?: unknown }).Bun) return "bun";
+  return "node";
+}
+
+const _HIGH_WATER = 1 << 20;
+
+/**
+ * A sink that queues writes and pumps them through one `writeAll` at a
+ * time. Writers get a promise to wait on once more than 1 MiB is queued.
+ *
+ * @example
+ * ```ts
+ * import { QueuedSink } from "./runtime.ts";
+ * const parts: Uint8Array[] = [];
+ * const sink = new QueuedSink(async (b) => { parts.push(b); });
+ * sink.write(new TextEncoder().encode("hi\n"));
+ * await sink.flush();
+ * console.assert(parts.length === 1);
+ * ```
+ */
+export class QueuedSink implements ByteSink {
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #pumping = false;
+  #broken = false;
+  #waiters: (() => void)[] = [];
+  #idle: (() => void)[] = [];
+  readonly #writeAll: WriteAll;
+  readonly #onBroken?: (error: unknown) => void;
+
+  constructor(writeAll: WriteAll, onBroken?: (error: unknown) => void) {
+    this.#writeAll = writeAll;
+    this.#onBroken = onBroken;
+  }
+
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  write(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.#broken || bytes.length === 0) return undefined;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (!this.#pumping) this.#pump();
+    if (this.#queued <= _HIGH_WATER) return undefined;
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  flush(): Promise<void> {
+    if (!this.#pumping) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0) {
+        const bytes = this.#queue.length === 1
+          ? this.#queue[0]
+          : _concat(this.#queue, this.#queued);
+        this.#queue = [];
+        this.#queued = 0;
+        this._release();
+        await this.#writeAll(bytes);
+      }
+    } catch (error) {
+      this.#broken = true;
+      this.#queue = [];
+      this.#queued = 0;
+      this.#onBroken?.(error);
+    } finally {
+      this.#pumping = false;
+      this._release();
+      for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  /** Wakes writers waiting for room: called when the queue was taken. */
+  private _release(): void {
+    for (const resolve of this.#waiters.splice(0)) resolve();
+  }
+}
+
+/** Joins queued chunks so one system call writes them all. */
+function _concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Opens tend's stdout as a {@linkcode ByteSink}. On Deno it writes with
+ * `Deno.stdout.write`, because Deno's `process.stdout.write` blocks the event
+ * loop on a full pipe (tend would stop reacting to signals); on Bun and Node
+ * it uses `process.stdout` with its write callback.
+ */
+export function openStdout(onBroken?: (error: unknown) => void): ByteSink {
+  const deno = _deno();
+  if (deno) {
+    const file = deno.stdout;
+    return new QueuedSink(async (bytes) => {
+      let at = 0;
+      while (at < bytes.length) at += await file.write(bytes.subarray(at));
+    }, onBroken);
+  }
+  // Without a listener an EPIPE on stdout is an uncaught exception.
+  process.stdout.on("error", () => {});
+  return new QueuedSink(
+    (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        process.stdout.write(
+          bytes,
+          (error) => (error ? reject(error) : resolve()),
+        );
+      }),
+    onBroken,
+  );
+}
+
+/** True when stdout is a terminal. */
+export function stdoutIsTerminal(): boolean {
+  const deno = _deno();
+  if (deno) return deno.stdout.isTerminal();
+  return Boolean(process.stdout.isTTY);
+}
+
+/** The signals tend stops on. */
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/**
+ * Calls `handler` for each SIGINT, SIGTERM and SIGHUP until the returned
+ * function is called.
+ */
+export function onStopSignals(
+  handler: (signal: StopSignal) => void,
+): () => void {
+  const signals: StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const listeners = signals.map((signal) => {
+    const listener = () => handler(signal);
+    process.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  return () => {
+    for (const [signal, listener] of listeners) process.off(signal, listener);
+  };
+}
+
+/** Writes one line of tend's own diagnostics to stderr. */
+export function printError(line: string): void {
+  process.stderr.write(line.endsWith("\n") ? line : line + "\n");
+}
+
+/** The command line arguments after the script. */
+export function args(): string[] {
+  return process.argv.slice(2);
+}
+
+/** Exits the process with `code`. */
+export function exit(code: number): never {
+  process.exit(code);
+}
