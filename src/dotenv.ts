@@ -1,0 +1,742 @@
+/**
+ * The `.env` format tend reads (shared/spec/dotenv.md): a parser and a
+ * serializer whose output the parser reads back exactly.
+ *
+ * Dotenv implementations disagree with each other, so this one follows the
+ * POSIX shell reading and turns everything ambiguous into an error with a
+ * line and column rather than guessing. The parser is a hand-written,
+ * single-pass scanner: no regex with nested quantifiers and no recursion, so
+ * neither a long line nor deeply nested `${...}` can make it slow or blow the
+ * stack, and substituted text is never scanned again, so nothing can loop.
+ *
+ * @module
+ */
+import { TendError } from "./errors.ts";
+
+/**
+ * Thrown for any malformed `.env` input. Carries the file, and the 1-based
+ * line and column of the first character of the bad construct; its message
+ * is `PATH:LINE:COL: message` and its exit status 1.
+ *
+ * @example
+ * ```ts
+ * import { DotenvError, parse } from "./dotenv.ts";
+ * try {
+ *   parse("A=1\nB=\"abc\n", { path: "app.env" });
+ * } catch (err) {
+ *   console.assert(err instanceof DotenvError);
+ *   console.assert((err as DotenvError).line === 2);
+ *   console.assert((err as DotenvError).column === 3);
+ *   console.assert((err as DotenvError).message.startsWith("app.env:2:3: "));
+ * }
+ * ```
+ */
+export class DotenvError extends TendError {
+  // A dotenv error always has a place, so callers need not check for undefined.
+  declare readonly path: string;
+  declare readonly line: number;
+  declare readonly column: number;
+
+  constructor(path: string, line: number, column: number, message: string) {
+    super({ path, line, column, message });
+    this.name = "DotenvError";
+  }
+}
+
+/**
+ * Options for {@linkcode parse}.
+ *
+ * @example
+ * ```ts
+ * import { parse, type ParseOptions } from "./dotenv.ts";
+ * const options: ParseOptions = {
+ *   path: ".env.local",
+ *   processEnv: { HOME: "/home/me" },
+ *   initial: new Map([["BASE", "/srv"]]),
+ * };
+ * const env = parse("LOGS=${BASE}/logs\nCACHE=$HOME/.cache\n", options);
+ * console.assert(env.get("LOGS") === "/srv/logs");
+ * console.assert(env.get("CACHE") === "/home/me/.cache");
+ * ```
+ */
+export interface ParseOptions {
+  /** Path used in error messages; default ".env". */
+  path?: string;
+  /** The process environment used for interpolation lookups. Default: {} (parse is pure; it never reads the real env). */
+  processEnv?: Readonly<Record<string, string | undefined>>;
+  /** When true the files win: lookups prefer keys assigned in files (earlier in this text, or in `initial`) over processEnv. Default false: processEnv first, then earlier keys. */
+  override?: boolean;
+  /** Keys already assigned by earlier files (already expanded), visible to lookups exactly like keys assigned earlier in this text. */
+  initial?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The most text that interpolation may substitute in one parse, in UTF-16
+ * units. Each `$A` copies A's value, so a few lines like `B=$A$A`,
+ * `C=$B$B`, ... would otherwise double the output per line (a "billion
+ * laughs") and exhaust memory. Four million characters is twice what Linux
+ * accepts as a whole environment, so no real file comes near it.
+ */
+const _MAX_SUBSTITUTED = 1 << 22;
+
+const _TAB = 9;
+const _LF = 10;
+const _SPACE = 32;
+const _DQUOTE = 34;
+const _HASH = 35;
+const _DOLLAR = 36;
+const _SQUOTE = 39;
+const _COLON = 58;
+const _EQUALS = 61;
+const _BACKSLASH = 92;
+const _BACKTICK = 96;
+const _LBRACE = 123;
+const _RBRACE = 125;
+
+/** What `\X` means inside double quotes, by X's code; `\$` is shared. */
+const _DOUBLE_ESCAPES: ReadonlyMap<number, string> = new Map([
+  [110, "\n"],
+  [114, "\r"],
+  [116, "\t"],
+  [_BACKSLASH, "\\"],
+  [_DQUOTE, '"'],
+]);
+
+function _isWs(c: number): boolean {
+  return c === _SPACE || c === _TAB;
+}
+
+function _isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function _isNameChar(c: number): boolean {
+  return _isNameStart(c) || (c >= 48 && c <= 57);
+}
+
+function _isKeyChar(c: number): boolean {
+  return _isNameChar(c) || c === 46 || c === 45;
+}
+
+function _isKey(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    if (!_isKeyChar(key.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/** Quotes one character for a message, showing invisible ones as escapes. */
+function _show(text: string, index: number): string {
+  const cp = text.codePointAt(index);
+  if (cp === undefined) return "end of input";
+  const invisible = cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) ||
+    (cp >= 0x200b && cp <= 0x200f) || cp === 0x2028 || cp === 0x2029 ||
+    cp === 0xfeff;
+  if (invisible) return `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  return JSON.stringify(String.fromCodePoint(cp));
+}
+
+/**
+ * Line and column of `index` in normalized text. Columns count code points,
+ * so an emoji earlier on the line moves the caret by one, as an editor shows.
+ */
+function _position(text: string, index: number): [number, number] {
+  let line = 1;
+  let lineStart = 0;
+  for (
+    let i = text.indexOf("\n");
+    i !== -1 && i < index;
+    i = text.indexOf("\n", i + 1)
+  ) {
+    line++;
+    lineStart = i + 1;
+  }
+  let column = 1;
+  for (let i = lineStart; i < index; i++) {
+    const c = text.charCodeAt(i);
+    const low = c >= 0xdc00 && c <= 0xdfff;
+    const prev = i > lineStart ? text.charCodeAt(i - 1) : 0;
+    if (low && prev >= 0xd800 && prev <= 0xdbff) continue;
+    column++;
+  }
+  return [line, column];
+}
+
+/** The spec reads a file only after these steps; positions count after them. */
+function _normalize(text: string): string {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return text.replace(/\r\n?/g, "\n");
+}
+
+/**
+ * Offset of the first byte that starts an invalid UTF-8 sequence, or -1.
+ * TextDecoder only says that the input is bad; this says where, with the
+ * same rules (WHATWG: no overlongs, no surrogates, nothing past U+10FFFF).
+ */
+function _firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= bytes.length) return i;
+      const next = bytes[i + k];
+      if (next < lo || next > hi) return i;
+      lo = 0x80;
+      hi = 0xbf;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+function _decode(input: string | Uint8Array, path: string): string {
+  if (typeof input === "string") return input;
+  // ignoreBOM keeps the mark so that _normalize strips exactly one, as the
+  // spec says, instead of the decoder taking one and _normalize a second.
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  try {
+    return decoder.decode(input);
+  } catch {
+    const at = _firstInvalidUtf8(input);
+    let line = 1;
+    let column = 1;
+    if (at > 0) {
+      const before = _normalize(decoder.decode(input.subarray(0, at)));
+      [line, column] = _position(before, before.length);
+    }
+    const where = at >= 0 ? ` (byte offset ${at})` : "";
+    throw new DotenvError(path, line, column, `invalid UTF-8${where}`);
+  }
+}
+
+/** An open `${NAME<op>word}` whose word is being scanned. */
+interface _Frame {
+  /** Index of its `$`, where errors about it point. */
+  dollar: number;
+  name: string;
+  op: "-" | "+" | "?";
+  colon: boolean;
+  /** NAME's value when the `${` was read; later lines cannot change it. */
+  value: string | undefined;
+  /** Whether NAME counts as set under this operator's colon rule. */
+  set: boolean;
+  /** The enclosing buffer and whether it was being evaluated. */
+  parentParts: string[];
+  parentActive: boolean;
+}
+
+/** State of one parse. */
+class _Parser {
+  readonly text: string;
+  readonly path: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly override: boolean;
+  readonly initial: ReadonlyMap<string, string> | undefined;
+  readonly out = new Map<string, string>();
+  budget = _MAX_SUBSTITUTED;
+
+  constructor(text: string, options: ParseOptions) {
+    this.text = text;
+    this.path = options.path ?? ".env";
+    this.env = options.processEnv ?? {};
+    this.override = options.override ?? false;
+    this.initial = options.initial;
+  }
+
+  fail(index: number, message: string): never {
+    const [line, column] = _position(this.text, index);
+    throw new DotenvError(this.path, line, column, message);
+  }
+
+  lookup(name: string): string | undefined {
+    // hasOwn: a plain `{}` would otherwise "define" constructor, toString...
+    const raw = Object.hasOwn(this.env, name) ? this.env[name] : undefined;
+    const env = typeof raw === "string" ? raw : undefined;
+    const files = this.out.has(name)
+      ? this.out.get(name)
+      : this.initial?.get(name);
+    return this.override ? files ?? env : env ?? files;
+  }
+
+  charge(text: string, at: number): string {
+    this.budget -= text.length;
+    if (this.budget < 0) {
+      this.fail(
+        at,
+        `interpolation produces more than ${_MAX_SUBSTITUTED} characters`,
+      );
+    }
+    return text;
+  }
+
+  skipWs(i: number): number {
+    const text = this.text;
+    while (i < text.length && _isWs(text.charCodeAt(i))) i++;
+    return i;
+  }
+
+  endOfLine(i: number): number {
+    const e = this.text.indexOf("\n", i);
+    return e === -1 ? this.text.length : e;
+  }
+
+  run(): Map<string, string> {
+    const text = this.text;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      i = this.skipWs(i);
+      if (i >= n) break;
+      const c = text.charCodeAt(i);
+      if (c === _LF) {
+        i++;
+        continue;
+      }
+      if (c === _HASH) {
+        i = this.endOfLine(i) + 1;
+        continue;
+      }
+      i = this.statement(i);
+    }
+    return this.out;
+  }
+
+  /** Parses one statement starting at a non-blank; returns the next line's start. */
+  statement(start: number): number {
+    const text = this.text;
+    const n = text.length;
+    let keyStart = start;
+    if (
+      text.startsWith("export", start) && _isWs(text.charCodeAt(start + 6))
+    ) {
+      const after = this.skipWs(start + 6);
+      // Otherwise "export" is itself the key: `export =1`, a bare `export`.
+      if (_isKeyChar(text.charCodeAt(after))) keyStart = after;
+    }
+    let k = keyStart;
+    while (k < n && _isKeyChar(text.charCodeAt(k))) k++;
+    if (k === keyStart) {
+      const what = text.charCodeAt(k) === _EQUALS
+        ? 'missing key before "="'
+        : `expected a key (letters, digits, "_", ".", "-"), found ${
+          _show(text, k)
+        }`;
+      this.fail(keyStart, what);
+    }
+    const key = text.slice(keyStart, k);
+    const j = this.skipWs(k);
+    const t = j < n ? text.charCodeAt(j) : _LF;
+    if (t === _LF) return j + 1; // a bare key assigns nothing
+    // A `#` glued to the key (`A#B=1`) is not a comment: rule 1's "space
+    // before #" reading, so that line is an error instead of a silent no-op.
+    if (t === _HASH && j > k) return this.endOfLine(j) + 1;
+    if (t !== _EQUALS) this.keyError(start, keyStart, k, j, key);
+    const v = this.skipWs(j + 1);
+    const q = v < n ? text.charCodeAt(v) : _LF;
+    if (q === _SQUOTE || q === _BACKTICK) {
+      const close = text.indexOf(text[v], v + 1);
+      if (close === -1) {
+        const kind = q === _SQUOTE ? "single-quoted" : "backtick-quoted";
+        this.fail(v, `unterminated ${kind} value for ${JSON.stringify(key)}`);
+      }
+      this.out.set(key, text.slice(v + 1, close));
+      return this.afterQuote(close + 1);
+    }
+    if (q === _DQUOTE) {
+      let close = v + 1;
+      while (close < n) {
+        const d = text.charCodeAt(close);
+        if (d === _DQUOTE) break;
+        close += d === _BACKSLASH ? 2 : 1;
+      }
+      if (close >= n) {
+        this.fail(
+          v,
+          `unterminated double-quoted value for ${JSON.stringify(key)}`,
+        );
+      }
+      this.out.set(key, this.expand(v + 1, close, true));
+      return this.afterQuote(close + 1);
+    }
+    const e = this.endOfLine(v);
+    let stop = e;
+    // Bounded by the line: indexOf("#") could run to the file's end per line.
+    for (let h = v; h < e; h++) {
+      if (
+        text.charCodeAt(h) === _HASH && _isWs(text.charCodeAt(h - 1))
+      ) {
+        stop = h;
+        break;
+      }
+    }
+    while (stop > v && _isWs(text.charCodeAt(stop - 1))) stop--;
+    this.out.set(key, this.expand(v, stop, false));
+    return e + 1;
+  }
+
+  keyError(
+    start: number,
+    keyStart: number,
+    k: number,
+    j: number,
+    key: string,
+  ): never {
+    const text = this.text;
+    if (key === "export" && keyStart === start && j > k) {
+      this.fail(j, `expected a key after "export", found ${_show(text, j)}`);
+    }
+    const c = text.charCodeAt(j);
+    if (c === _COLON) {
+      this.fail(
+        keyStart,
+        `expected "=" after key ${
+          JSON.stringify(key)
+        }: the YAML form "${key}: value" is not supported`,
+      );
+    }
+    if (j > k) {
+      this.fail(
+        keyStart,
+        `key ${JSON.stringify(key)} is followed by ${
+          _show(text, j)
+        } instead of "=": a key cannot contain spaces`,
+      );
+    }
+    this.fail(
+      keyStart,
+      `invalid character ${_show(text, k)} in key ${
+        JSON.stringify(key)
+      }: keys use letters, digits, "_", ".", "-"`,
+    );
+  }
+
+  /** Checks what follows a closing quote; returns the next line's start. */
+  afterQuote(i: number): number {
+    const text = this.text;
+    const j = this.skipWs(i);
+    if (j >= text.length) return j;
+    const c = text.charCodeAt(j);
+    if (c === _LF) return j + 1;
+    if (c === _HASH) return this.endOfLine(j) + 1;
+    return this.fail(
+      j,
+      `unexpected ${
+        _show(text, j)
+      } after the closing quote: only spaces and a "# comment" may follow`,
+    );
+  }
+
+  /**
+   * Expands text[start, end) as an unquoted (`double` false) or a
+   * double-quoted value: escapes and interpolation in one pass. Open
+   * `${...:-word}` forms live on an explicit stack, not the call stack, so
+   * nesting depth is bounded by memory, not by recursion limits.
+   */
+  expand(start: number, end: number, double: boolean): string {
+    const text = this.text;
+    const stack: _Frame[] = [];
+    let parts: string[] = [];
+    let active = true;
+    let run = start;
+    let i = start;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (c === _BACKSLASH) {
+        const next = i + 1 < end ? text.charCodeAt(i + 1) : -1;
+        const decoded = next === _DOLLAR
+          ? "$"
+          : double
+          ? _DOUBLE_ESCAPES.get(next)
+          : undefined;
+        if (decoded !== undefined) {
+          if (i > run) parts.push(text.slice(run, i));
+          parts.push(decoded);
+          i += 2;
+          run = i;
+        } else {
+          // Unquoted: a lone literal backslash. Double-quoted: `\X` stays as
+          // two characters, and X is consumed so `\}` cannot close a word.
+          i += double && next !== -1 ? 2 : 1;
+        }
+        continue;
+      }
+      if (c === _DOLLAR && i + 1 < end) {
+        const next = text.charCodeAt(i + 1);
+        if (next === _LBRACE) {
+          if (i > run) parts.push(text.slice(run, i));
+          const frame = this.openBrace(i, end, active, parts);
+          if (typeof frame === "number") {
+            i = frame;
+          } else {
+            stack.push(frame);
+            active = active && (frame.op === "+" ? frame.set : !frame.set);
+            parts = [];
+            i = this.wordStart(i, frame);
+          }
+          run = i;
+          continue;
+        }
+        if (_isNameStart(next)) {
+          if (i > run) parts.push(text.slice(run, i));
+          let j = i + 2;
+          while (j < end && _isNameChar(text.charCodeAt(j))) j++;
+          if (active) {
+            parts.push(this.charge(this.lookup(text.slice(i + 1, j)) ?? "", i));
+          }
+          i = j;
+          run = i;
+          continue;
+        }
+        i++; // `$5`, `$(`, `a$`: a literal dollar, nothing is executed
+        continue;
+      }
+      if (c === _RBRACE && stack.length > 0) {
+        if (i > run) parts.push(text.slice(run, i));
+        const frame = stack.pop() as _Frame;
+        const word = parts.join("");
+        parts = frame.parentParts;
+        active = frame.parentActive;
+        if (active) parts.push(this.resolve(frame, word));
+        i++;
+        run = i;
+        continue;
+      }
+      i++;
+    }
+    if (stack.length > 0) {
+      this.fail(stack[0].dollar, `unterminated "\${" (no matching "}")`);
+    }
+    if (end > run) parts.push(text.slice(run, end));
+    return parts.join("");
+  }
+
+  /**
+   * Reads `${NAME` and what follows it at `dollar`. For `${NAME}` pushes the
+   * value and returns the index after `}`; for an operator form returns the
+   * frame whose word starts next.
+   */
+  openBrace(
+    dollar: number,
+    end: number,
+    active: boolean,
+    parts: string[],
+  ): _Frame | number {
+    const text = this.text;
+    let j = dollar + 2;
+    if (j >= end) this.fail(dollar, `unterminated "\${" (no matching "}")`);
+    if (!_isNameStart(text.charCodeAt(j))) {
+      this.fail(
+        dollar,
+        `malformed "\${...}": expected a name ([A-Za-z_][A-Za-z0-9_]*) after "\${", found ${
+          _show(text, j)
+        }`,
+      );
+    }
+    while (j < end && _isNameChar(text.charCodeAt(j))) j++;
+    const name = text.slice(dollar + 2, j);
+    if (j >= end) this.fail(dollar, `unterminated "\${${name}" (no "}")`);
+    let t = text.charCodeAt(j);
+    if (t === _RBRACE) {
+      if (active) parts.push(this.charge(this.lookup(name) ?? "", dollar));
+      return j + 1;
+    }
+    const colon = t === _COLON;
+    if (colon) t = j + 1 < end ? text.charCodeAt(j + 1) : -1;
+    const op = t === 45 ? "-" : t === 43 ? "+" : t === 63 ? "?" : undefined;
+    if (op === undefined) {
+      this.fail(
+        dollar,
+        `malformed "\${${name}...}": expected "}" or one of :- - :+ + :? ? after the name, found ${
+          _show(text, colon ? j + 1 : j)
+        }`,
+      );
+    }
+    const value = active ? this.lookup(name) : undefined;
+    const set = colon
+      ? value !== undefined && value !== ""
+      : value !== undefined;
+    return {
+      dollar,
+      name,
+      op,
+      colon,
+      value,
+      set,
+      parentParts: parts,
+      parentActive: active,
+    };
+  }
+
+  /** Index of the first character of a frame's word. */
+  wordStart(dollar: number, frame: _Frame): number {
+    return dollar + 2 + frame.name.length + (frame.colon ? 2 : 1);
+  }
+
+  /** The text a closed `${NAME<op>word}` stands for. */
+  resolve(frame: _Frame, word: string): string {
+    if (frame.op === "+") return frame.set ? word : "";
+    if (frame.set) return this.charge(frame.value ?? "", frame.dollar);
+    if (frame.op === "-") return word;
+    const state = frame.colon ? "unset or empty" : "unset";
+    const why = word === "" ? "" : `: ${word}`;
+    return this.fail(frame.dollar, `${frame.name} is ${state}${why}`);
+  }
+}
+
+/**
+ * Parses `.env` text into the keys this text assigns, in first-assignment
+ * order; a later assignment of a key wins. `$NAME` and `${NAME...}` in
+ * unquoted and double-quoted values are looked up in `processEnv` and in
+ * keys assigned earlier (in this text or in `initial`), never in the real
+ * environment: parse is pure.
+ *
+ * Bytes must be valid UTF-8 without NUL. Any malformed input throws a
+ * {@linkcode DotenvError} pointing at the first character of the bad
+ * construct, and nothing of the text is returned.
+ *
+ * @example
+ * ```ts
+ * import { parse } from "./dotenv.ts";
+ * const env = parse(
+ *   "export HOST=db # primary\nURL=\"postgres://$HOST:${PORT:-5432}\"\n",
+ *   { processEnv: {} },
+ * );
+ * console.assert(env.get("HOST") === "db");
+ * console.assert(env.get("URL") === "postgres://db:5432");
+ * ```
+ */
+export function parse(
+  text: string | Uint8Array,
+  options: ParseOptions = {},
+): Map<string, string> {
+  const path = options.path ?? ".env";
+  const normalized = _normalize(_decode(text, path));
+  const nul = normalized.indexOf("\0");
+  if (nul !== -1) {
+    const [line, column] = _position(normalized, nul);
+    throw new DotenvError(path, line, column, "NUL character in input");
+  }
+  return new _Parser(normalized, options).run();
+}
+
+/** Unquoted is safe when parse reads the value back unchanged and it reads plainly. */
+function _isPlain(value: string): boolean {
+  if (value === "") return true;
+  if (_isWs(value.charCodeAt(0)) || _isWs(value.charCodeAt(value.length - 1))) {
+    return false;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // Controls (tab, LF, CR...) are quoted to stay visible and on one line;
+    // quotes, `$`, `\` and `#` would change meaning or read as a comment.
+    if (c < 0x20 || c === 0x7f) return false;
+    if (
+      c === _DQUOTE || c === _SQUOTE || c === _BACKTICK || c === _DOLLAR ||
+      c === _BACKSLASH || c === _HASH
+    ) return false;
+  }
+  return true;
+}
+
+function _quote(value: string): string {
+  if (_isPlain(value)) return value;
+  // CR would become LF on reading and LF would break one-line-per-key, so
+  // both need the double-quoted escapes.
+  if (!/['\r\n]/.test(value)) return `'${value}'`;
+  let out = '"';
+  for (const ch of value) {
+    switch (ch) {
+      case "\\":
+        out += "\\\\";
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case "$":
+        out += "\\$";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out + '"';
+}
+
+function _isIterable(
+  pairs: Iterable<[string, string]> | Readonly<Record<string, string>>,
+): pairs is Iterable<[string, string]> {
+  return typeof (pairs as Partial<Iterable<[string, string]>>)[
+    Symbol.iterator
+  ] === "function";
+}
+
+/**
+ * Serializes pairs as `.env` text, one `KEY=value` per line, each ending in
+ * "\n", such that `parse(stringify(x))` equals `new Map(x)`. Values take the
+ * plainest form that reads back exactly: unquoted when safe, single quotes
+ * when the value has no single quote or line break, else double quotes
+ * with escapes.
+ *
+ * Throws a {@linkcode TendError} for a key outside the grammar
+ * (`[A-Za-z0-9_.-]+`) and for a value holding NUL, which no environment
+ * variable can hold.
+ *
+ * @example
+ * ```ts
+ * import { parse, stringify } from "./dotenv.ts";
+ * const text = stringify({ A: "plain", B: "cost $5", C: "it's\nhere" });
+ * console.assert(text === "A=plain\nB='cost $5'\nC=\"it's\\nhere\"\n");
+ * console.assert(parse(text).get("C") === "it's\nhere");
+ * ```
+ */
+export function stringify(
+  pairs: Iterable<[string, string]> | Readonly<Record<string, string>>,
+): string {
+  const entries = _isIterable(pairs) ? pairs : Object.entries(pairs);
+  let out = "";
+  for (const [key, value] of entries) {
+    if (!_isKey(key)) {
+      throw new TendError({
+        message: `cannot write .env key ${
+          JSON.stringify(key)
+        }: keys use letters, digits, "_", ".", "-"`,
+      });
+    }
+    if (value.includes("\0")) {
+      throw new TendError({
+        message: `cannot write .env value of ${
+          JSON.stringify(key)
+        }: it holds a NUL character`,
+      });
+    }
+    out += `${key}=${_quote(value)}\n`;
+  }
+  return out;
+}
