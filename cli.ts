@@ -42,6 +42,7 @@ import {
 } from "./src/procfile.ts";
 import { runCommand } from "./src/run.ts";
 import {
+  args,
   exit,
   onStopSignals,
   openStdout,
@@ -456,5 +457,5 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  exit(await main(process.argv.slice(2)));
+  exit(await main(args()));
 }

@@ -31,6 +31,7 @@ interface _DenoFile {
 interface _DenoNamespace {
   stdout: _DenoFile;
   stderr: _DenoFile;
+  args: readonly string[];
   version: { deno: string };
 }
 
@@ -189,8 +190,15 @@ export function printError(line: string): void {
   process.stderr.write(line.endsWith("\n") ? line : line + "\n");
 }
 
-/** The command line arguments after the script. */
+/**
+ * The command line arguments after the script. On Deno `Deno.args`, which is
+ * right for `deno run` and `deno compile` alike; on Bun and Node
+ * `process.argv` minus the runtime and the script (a `bun build --compile`
+ * binary keeps that shape: `["bun", "/$bunfs/root/tend", ...]`).
+ */
 export function args(): string[] {
+  const deno = _deno();
+  if (deno) return [...deno.args];
   return process.argv.slice(2);
 }
 
