@@ -1,0 +1,283 @@
+/**
+ * Test helpers: run the real tend CLI in a temp directory, collect what a
+ * user would see, and find processes a run left behind.
+ *
+ * The launcher is chosen by TEND_LAUNCHER: `deno` (deno run -A cli.ts),
+ * `bun` (bun cli.ts) or `binary` (dist/tend); by default the runtime that
+ * runs the tests.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT: string = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+);
+
+/** The command (file + leading args) that starts tend. */
+export function launcher(): { file: string; args: string[]; name: string } {
+  const chosen = process.env.TEND_LAUNCHER ??
+    ((globalThis as { Bun?: unknown }).Bun ? "bun" : "deno");
+  const cli = join(ROOT, "cli.ts");
+  switch (chosen) {
+    case "bun":
+      // Bun loads ./.env into process.env by itself unless told not to,
+      // which would make the files look like the process environment.
+      return {
+        file: process.env.BUN_BIN ?? "bun",
+        args: ["--no-env-file", cli],
+        name: "bun",
+      };
+    case "binary":
+      return { file: join(ROOT, "dist", "tend"), args: [], name: "binary" };
+    case "deno":
+      return {
+        file: process.env.DENO_BIN ?? "deno",
+        args: ["run", "-A", "--quiet", cli],
+        name: "deno",
+      };
+    default:
+      // A URL or another command line: split on spaces.
+      return {
+        file: chosen.split(" ")[0],
+        args: chosen.split(" ").slice(1),
+        name: chosen,
+      };
+  }
+}
+
+/** A unique marker to put in commands so that `ps` can find their processes. */
+export function marker(): string {
+  return `tendmark${process.pid}x${Date.now().toString(36)}${
+    Math.random().toString(36).slice(2, 8)
+  }`;
+}
+
+/** Makes a temp directory with the given files; returns its path. */
+export function tempApp(
+  files: Record<string, string | Uint8Array> = {},
+): string {
+  const dir = mkdtempSync(join(tmpdir(), "tend-test-"));
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+/** Removes a temp directory. */
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** What a finished tend run showed. */
+export interface Result {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Uint8Array;
+  ms: number;
+}
+
+/** Options for {@linkcode startTend} and {@linkcode runTend}. */
+export interface TendOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Kill tend (SIGKILL) and fail if it runs longer than this. */
+  timeout?: number;
+  /** Start tend in its own process group (default true), as a shell would. */
+  detached?: boolean;
+  /** Text for tend's stdin (default: no stdin). */
+  input?: string;
+}
+
+/** A running tend. */
+export class Tend {
+  readonly child: ChildProcess;
+  readonly started = Date.now();
+  #out: Uint8Array[] = [];
+  #err = "";
+  #waiters: (() => void)[] = [];
+  readonly done: Promise<Result>;
+
+  constructor(args: string[], options: TendOptions = {}) {
+    const { file, args: pre } = launcher();
+    const env: Record<string, string> = {};
+    // Colour settings of the developer's shell must not leak into tests.
+    const base = {
+      ...process.env,
+      FORCE_COLOR: undefined,
+      NO_COLOR: undefined,
+    };
+    for (const [k, v] of Object.entries({ ...base, ...options.env })) {
+      if (v !== undefined) env[k] = v;
+    }
+    this.child = spawn(file, [...pre, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      detached: options.detached ?? true,
+    });
+    if (options.input !== undefined) this.child.stdin!.end(options.input);
+    this.child.stdout!.on("data", (d: Uint8Array) => {
+      this.#out.push(new Uint8Array(d));
+      this._wake();
+    });
+    this.child.stderr!.on("data", (d: Uint8Array) => {
+      this.#err += new TextDecoder().decode(d);
+      this._wake();
+    });
+    const limit = options.timeout ?? 30_000;
+    this.done = new Promise((resolveDone) => {
+      let exited:
+        | { status: number | null; signal: NodeJS.Signals | null }
+        | undefined;
+      let closed = 0;
+      const finish = () => {
+        if (!exited || closed < 2) return;
+        clearTimeout(timer);
+        const bytes = _concat(this.#out);
+        resolveDone({
+          ...exited,
+          stdout: new TextDecoder().decode(bytes),
+          stderr: this.#err,
+          stdoutBytes: bytes,
+          ms: Date.now() - this.started,
+        });
+      };
+      const timer = setTimeout(() => {
+        this.#err +=
+          `\n[test] tend did not finish within ${limit} ms: killed\n`;
+        try {
+          process.kill(this.child.pid!, "SIGKILL");
+        } catch { /* gone */ }
+      }, limit);
+      this.child.stdout!.on("close", () => (closed++, finish()));
+      this.child.stderr!.on("close", () => (closed++, finish()));
+      this.child.on("exit", (status, signal) => {
+        exited = { status, signal };
+        finish();
+      });
+    });
+  }
+
+  /** Output so far. */
+  get stdout(): string {
+    return new TextDecoder().decode(_concat(this.#out));
+  }
+
+  /** Stderr so far. */
+  get stderr(): string {
+    return this.#err;
+  }
+
+  /** Sends a signal to tend itself. */
+  kill(signal: NodeJS.Signals): void {
+    process.kill(this.child.pid!, signal);
+  }
+
+  /** Waits until stdout matches `pattern`, or fails after `ms`. */
+  async waitFor(pattern: RegExp | string, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    const test = () =>
+      typeof pattern === "string"
+        ? this.stdout.includes(pattern)
+        : pattern.test(this.stdout);
+    while (!test()) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${pattern}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
+      }
+      await new Promise<void>((r) => {
+        this.#waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  private _wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+}
+
+function _concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Starts tend with `args`. */
+export function startTend(args: string[], options: TendOptions = {}): Tend {
+  return new Tend(args, options);
+}
+
+/** Runs tend with `args` to the end. */
+export function runTend(
+  args: string[],
+  options: TendOptions = {},
+): Promise<Result> {
+  return new Tend(args, options).done;
+}
+
+/** Processes whose command line contains `mark` (not zombies). */
+export function alive(mark: string): string[] {
+  const out = execFileSync("ps", ["-eo", "pid=,stat=,args="], {
+    encoding: "utf8",
+  });
+  return out.split("\n").filter((line) => {
+    if (!line.includes(mark)) return false;
+    const stat = line.trim().split(/\s+/)[1] ?? "";
+    return !stat.startsWith("Z");
+  });
+}
+
+/**
+ * Fails if any process with `mark` is still alive after `graceMs` (the
+ * kernel may take a moment to reap what was just killed).
+ */
+export async function assertNoneAlive(
+  mark: string,
+  graceMs = 1000,
+): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  let left = alive(mark);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = alive(mark);
+  }
+  if (left.length > 0) {
+    for (const line of left) {
+      try {
+        process.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
+      } catch { /* gone */ }
+    }
+    throw new Error(`processes left running:\n${left.join("\n")}`);
+  }
+}
+
+/** Lines of output without tend's `system` lines, prefix removed. */
+export function bodyLines(stdout: string, name: string): string[] {
+  const out: string[] = [];
+  for (const line of stdout.split("\n")) {
+    const bar = line.indexOf(" | ");
+    if (bar === -1) continue;
+    const prefix = line.slice(0, bar).trim().split(/\s+/);
+    if (prefix[prefix.length - 1] === name) out.push(line.slice(bar + 3));
+  }
+  return out;
+}
+
+/** Sleeps. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
