@@ -59,7 +59,7 @@ describe("tend start", () => {
     const app = tempApp({ Procfile: "a: echo hi\n" });
     const r = await runTend(["start"], { cwd: app });
     assert.equal(r.status, 0);
-    assert.match(r.stdout, /^\d\d:\d\d:\d\d a\.1    \| hi$/m);
+    assert.match(r.stdout, /^\d\d:\d\d:\d\d a\.1 {4}\| hi$/m);
     cleanup(app);
   });
 
