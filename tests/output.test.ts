@@ -103,8 +103,9 @@ describe("Printer", () => {
     act: (p: Printer) => void,
   ): Promise<string> {
     const chunks: Uint8Array[] = [];
-    const sink = new QueuedSink(async (b) => {
+    const sink = new QueuedSink((b) => {
       chunks.push(b.slice());
+      return Promise.resolve();
     });
     const printer = new Printer(
       sink,
