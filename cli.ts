@@ -388,14 +388,18 @@ function _env(flags: Flags): number {
   return 0;
 }
 
-async function _run(flags: Flags, positionals: string[]): Promise<number> {
+async function _run(
+  flags: Flags,
+  positionals: string[],
+  exact: boolean,
+): Promise<number> {
   if (positionals.length === 0) {
     throw new UsageError('"tend run" needs a command, e.g. tend run -- ls -l');
   }
   const ctx = _loadEnv(flags);
   _required(flags, ctx);
   const env = { ...ctx.env, PORT: String(_basePort(flags, ctx.env)) };
-  return await runCommand(positionals, { env, cwd: ctx.appRoot });
+  return await runCommand(positionals, { env, cwd: ctx.appRoot, exact });
 }
 
 /**
@@ -411,7 +415,7 @@ async function _run(flags: Flags, positionals: string[]): Promise<number> {
  */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    const { command, positionals, flags } = parseArgs(argv);
+    const { command, positionals, flags, dashdash } = parseArgs(argv);
     if (command === "version" || flags.version) {
       process.stdout.write(`tend ${VERSION}\n`);
       return 0;
@@ -431,7 +435,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "start":
         return await _start(flags, positionals);
       case "run":
-        return await _run(flags, positionals);
+        return await _run(flags, positionals, dashdash);
       case "check":
         if (positionals.length) {
           throw new UsageError(`"tend check" takes no arguments`);

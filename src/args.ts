@@ -158,6 +158,8 @@ export interface ParsedArgs {
   positionals: string[];
   /** Flag values. */
   flags: Flags;
+  /** True when the positionals came after `--`. */
+  dashdash: boolean;
 }
 
 function _find(
@@ -193,6 +195,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags: Flags = {};
   const positionals: string[] = [];
   let command: Command | undefined;
+  let dashdash = false;
   const record = (flag: _Flag, value: string | true, shown: string) => {
     if (flag.commands && command && !flag.commands.includes(command)) {
       throw new UsageError(`${shown} does not apply to "tend ${command}"`);
@@ -215,6 +218,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     if (arg === "--") {
       if (!command) command = "start";
+      dashdash = positionals.length === 0;
       positionals.push(...argv.slice(i + 1));
       if (command === "run" && positionals.length === 0) {
         throw new UsageError('"tend run --" needs a command after "--"');
@@ -274,7 +278,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     positionals.push(arg);
   }
   if (!command) command = flags.version ? "version" : "help";
-  return { command, positionals, flags };
+  return { command, positionals, flags, dashdash };
 }
 
 /**

@@ -11,6 +11,8 @@ import { signalStatus } from "./supervisor.ts";
 
 /** Options for {@linkcode runCommand}. */
 export interface RunOptions {
+  /** Run as an argument vector even if it is one argument (it came after `--`). */
+  exact?: boolean;
   /** The environment the command gets. */
   env: Readonly<Record<string, string>>;
   /** Working directory (default: tend's). */
@@ -20,7 +22,8 @@ export interface RunOptions {
 /**
  * Runs a command and resolves with its exit status (128+n if a signal
  * killed it, 127 if it was not found, 126 if it could not be executed). One
- * argument runs through `sh -c`; several run as an exact argument vector.
+ * argument runs through `sh -c`; several (or any with `exact`) run as an
+ * exact argument vector.
  * While it runs, SIGTERM and SIGHUP sent to tend are forwarded to it and
  * SIGINT is left to reach it from the terminal.
  *
@@ -35,7 +38,7 @@ export function runCommand(
   argv: readonly string[],
   options: RunOptions,
 ): Promise<number> {
-  const [file, args] = argv.length === 1
+  const [file, args] = argv.length === 1 && !options.exact
     ? ["/bin/sh", ["-c", argv[0]]]
     : [argv[0], argv.slice(1)];
   return new Promise((resolve) => {
@@ -46,7 +49,9 @@ export function runCommand(
     });
     const forward = (signal: NodeJS.Signals) => () => {
       try {
-        child.kill(signal);
+        // Not child.kill(): Deno then reports the child as killed by that
+        // signal even when it trapped it and exited with its own status.
+        if (child.pid !== undefined) process.kill(child.pid, signal);
       } catch {
         // Already gone.
       }
