@@ -33,10 +33,14 @@ import { TendError } from "./errors.ts";
  */
 export class DotenvError extends TendError {
   // A dotenv error always has a place, so callers need not check for undefined.
+  /** The file, or the name given in the options. */
   declare readonly path: string;
+  /** The 1-based line of the problem. */
   declare readonly line: number;
+  /** The 1-based column of the problem, in characters. */
   declare readonly column: number;
 
+  /** Makes the error "path:line:column: message". */
   constructor(path: string, line: number, column: number, message: string) {
     super({ path, line, column, message });
     this.name = "DotenvError";

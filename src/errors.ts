@@ -62,6 +62,12 @@ export class TendError extends Error {
   /** The 1-based column of the first problem, if it has one. */
   readonly column?: number;
 
+  /**
+   * Makes the error from the problems found.
+   *
+   * @param problem one problem or several; the first becomes `message`
+   * @param exitCode the CLI's exit status, 1 unless a usage error
+   */
   constructor(problem: Problem | readonly Problem[], exitCode = EXIT_FAILURE) {
     const problems: readonly Problem[] = Array.isArray(problem)
       ? problem
@@ -86,6 +92,11 @@ export class TendError extends Error {
  * ```
  */
 export class UsageError extends TendError {
+  /**
+   * Makes a usage error, exit status 2.
+   *
+   * @param message what was wrong with the command line
+   */
   constructor(message: string) {
     super({ message }, EXIT_USAGE);
     this.name = "UsageError";

@@ -38,6 +38,11 @@ export class LineSplitter {
   #pendingLength = 0;
   readonly #maxLine: number;
 
+  /**
+   * Makes a splitter with nothing held.
+   *
+   * @param maxLine longer lines are cut into pieces of this many bytes
+   */
   constructor(maxLine: number = MAX_LINE) {
     this.#maxLine = Math.max(1, maxLine);
   }
@@ -121,6 +126,7 @@ export class LineSplitter {
     return this.#pendingLength > 0 ? this._cut(prefix) : undefined;
   }
 
+  /** Keeps the bytes of an unfinished line for the next push. */
   private _hold(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.#pending.push(bytes);
@@ -228,6 +234,7 @@ interface _Label {
  * ```
  */
 export class Printer {
+  /** Where every line goes; flush it before exiting. */
   readonly sink: ByteSink;
   readonly #style: Required<OutputStyle>;
   readonly #width: number;
@@ -235,6 +242,9 @@ export class Printer {
   readonly #now: () => number;
 
   /**
+   * Makes a printer for a fixed set of instance names.
+   *
+   * @param sink where the lines go
    * @param names every instance name that will print, so names align and
    *   each gets a stable colour in this order
    * @param now the clock, in milliseconds (for tests)
@@ -295,6 +305,7 @@ export class Printer {
     return label.bytes;
   }
 
+  /** Builds the prefix bytes "TIME NAME | ", coloured when asked. */
   private _format(label: _Label, time: string): Uint8Array {
     const text = `${time}${label.name.padEnd(this.#width)} | `;
     const colored = this.#style.color && label.color
@@ -303,6 +314,7 @@ export class Printer {
     return _encoder.encode(colored);
   }
 
+  /** The label of `name`, made on first use with the next colour. */
   private _label(name: string, color?: string): _Label {
     let label = this.#labels.get(name);
     if (!label) {
@@ -331,6 +343,8 @@ export class LineStream {
   readonly #splitter = new LineSplitter();
 
   /**
+   * Makes a stream for one pipe.
+   *
    * @param sink where the lines go
    * @param prefix returns the bytes to put before each line, at that moment
    */

@@ -73,6 +73,12 @@ export class QueuedSink implements ByteSink {
   readonly #writeAll: WriteAll;
   readonly #onBroken?: (error: unknown) => void;
 
+  /**
+   * Makes an empty sink.
+   *
+   * @param writeAll writes one buffer completely
+   * @param onBroken called once, when a write fails
+   */
   constructor(writeAll: WriteAll, onBroken?: (error: unknown) => void) {
     this.#writeAll = writeAll;
     this.#onBroken = onBroken;

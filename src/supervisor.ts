@@ -123,6 +123,7 @@ export class Supervisor {
   #resolve?: (status: number) => void;
   #finished = false;
 
+  /** Prepares the instances; nothing starts before {@linkcode Supervisor.run}. */
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#printer = options.printer;
@@ -211,10 +212,12 @@ export class Supervisor {
     this._check();
   }
 
+  /** The first signal at shutdown for the instance's type (--stop-signal). */
   private _stopSignal(proc: _Proc): Signal {
     return this.#options.stopSignals?.get(proc.instance.type) ?? "SIGTERM";
   }
 
+  /** Ends the grace period: SIGKILLs every group still running. */
   private _killAll(): void {
     for (const proc of this.#procs) {
       if (proc.ended || proc.pid === undefined) continue;
@@ -235,6 +238,7 @@ export class Supervisor {
     }
   }
 
+  /** Starts the instance in its own process group and wires up its output. */
   private _spawn(proc: _Proc): void {
     const { instance } = proc;
     const env = {
@@ -310,6 +314,7 @@ export class Supervisor {
     this._ended(proc);
   }
 
+  /** Restarts the instance, or lets its end stop the others, per the options. */
   private _ended(proc: _Proc): void {
     const type = proc.instance.type;
     const max = this.#options.maxRestarts ?? Infinity;
