@@ -27,7 +27,16 @@ export interface Problem extends Place {
   message: string;
 }
 
-/** Formats a problem as `PATH:LINE:COL: message`, dropping missing parts. */
+/**
+ * Formats a problem as `PATH:LINE:COL: message`, dropping missing parts.
+ *
+ * @example
+ * ```ts
+ * import { formatProblem } from "./errors.ts";
+ * const text = formatProblem({ path: ".env", line: 2, message: "bad key" });
+ * console.assert(text === ".env:2: bad key");
+ * ```
+ */
 export function formatProblem(problem: Problem): string {
   let where = problem.path ?? "";
   if (problem.line !== undefined) {

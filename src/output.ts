@@ -336,6 +336,20 @@ const _EMPTY = new Uint8Array(0);
  * One pipe's output: splits it into lines and prints them prefixed. `push`
  * and `end` return a promise when the sink is full; the caller pauses its
  * source until it settles.
+ *
+ * @example
+ * ```ts
+ * import { LineStream } from "./output.ts";
+ * import { QueuedSink } from "./runtime.ts";
+ * const chunks: Uint8Array[] = [];
+ * const sink = new QueuedSink(async (b) => { chunks.push(b); });
+ * const prefix = new TextEncoder().encode("> ");
+ * const lines = new LineStream(sink, () => prefix);
+ * lines.push(new TextEncoder().encode("a\nb"));
+ * lines.end();
+ * await sink.flush();
+ * console.assert(chunks.map((c) => new TextDecoder().decode(c)).join("") === "> a\n> b\n");
+ * ```
  */
 export class LineStream {
   readonly #sink: ByteSink;

@@ -139,6 +139,14 @@ export class QueuedSink implements ByteSink {
  * `Deno.stdout.write`, because Deno's `process.stdout.write` blocks the event
  * loop on a full pipe (tend would stop reacting to signals); on Bun and Node
  * it uses `process.stdout` with its write callback.
+ *
+ * @example
+ * ```ts
+ * import { openStdout } from "./runtime.ts";
+ * const stdout = openStdout();
+ * stdout.write(new TextEncoder().encode("hello\n"));
+ * await stdout.flush();
+ * ```
  */
 export function openStdout(onBroken?: (error: unknown) => void): ByteSink {
   const deno = _deno();
@@ -175,7 +183,16 @@ export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 /**
  * Calls `handler` for each SIGINT, SIGTERM and SIGHUP until the returned
- * function is called.
+ * function is called. Installing a handler is also what lets tend stop on
+ * SIGTERM as PID 1, where the kernel drops signals that have none.
+ *
+ * @example
+ * ```ts
+ * import { onStopSignals } from "./runtime.ts";
+ * const stopListening = onStopSignals((signal) => console.log("got", signal));
+ * // ... run until done, then:
+ * stopListening();
+ * ```
  */
 export function onStopSignals(
   handler: (signal: StopSignal) => void,

@@ -90,7 +90,15 @@ function _selected(
   return selection === "all" || (selection?.has(type) ?? false);
 }
 
-/** 128 + the signal's number, the shell's convention for "killed by". */
+/**
+ * 128 + the signal's number, the shell's convention for "killed by".
+ *
+ * @example
+ * ```ts
+ * import { signalStatus } from "./supervisor.ts";
+ * console.assert(signalStatus("SIGTERM") === 143);
+ * ```
+ */
 export function signalStatus(signal: string): number {
   const n = (constants.signals as Record<string, number>)[signal];
   return 128 + (n ?? 0);
