@@ -1,0 +1,435 @@
+/**
+ * What every export format shares: the options, the rendered-file type, the
+ * per-instance environment, naming, and the small template engine.
+ *
+ * @module
+ */
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { TendError, UsageError } from "../errors.ts";
+import type { Instance } from "../formation.ts";
+
+/**
+ * Options for rendering or writing an export.
+ *
+ * @example
+ * ```ts
+ * import type { ExportOptions } from "./common.ts";
+ * const options: ExportOptions = {
+ *   app: "shop",
+ *   appRoot: "/srv/shop",
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ *   env: { GREETING: "hi" },
+ * };
+ * console.assert(options.instances.length === 1);
+ * ```
+ */
+export interface ExportOptions {
+  /** The app name; sanitized by {@linkcode appName} for unit, program and resource names. */
+  app: string;
+  /** Absolute path of the app; the working directory of every process. */
+  appRoot: string;
+  /** The instances to export, from `plan()`: types, counts and ports. */
+  instances: Instance[];
+  /**
+   * The env files' values (not the whole process environment). Each instance
+   * gets these plus `PORT` and `PS`, which override same-named values here,
+   * exactly as `tend start` gives them.
+   */
+  env: Record<string, string>;
+  /** The user the processes run as (`-u`). */
+  user?: string;
+  /** Where process logs go (`-l`); each format documents its default. */
+  logDir?: string;
+  /** The container image for `compose` and `kubernetes`; default `APP:latest`. */
+  image?: string;
+  /**
+   * A directory of templates (`-t`) overriding the built-in ones of
+   * `systemd`, `supervisord`, `runit` and `launchd`, file by file. See
+   * {@linkcode TEMPLATE_NAMES}. Other formats reject it.
+   */
+  templateDir?: string;
+  /** Overwrite existing files instead of failing. */
+  force?: boolean;
+  /**
+   * The absolute directory the files will live in. Only `systemd` needs it
+   * (its units name the environment file by absolute path);
+   * `writeExport()` sets it to the target directory. Default
+   * `/etc/systemd/system`.
+   */
+  dir?: string;
+}
+
+/**
+ * One rendered file: its text and its permission bits.
+ *
+ * @example
+ * ```ts
+ * import type { ExportFile } from "./common.ts";
+ * const file: ExportFile = { content: "[Unit]\n", mode: 0o644 };
+ * console.assert(file.mode === 0o644);
+ * ```
+ */
+export interface ExportFile {
+  /** The file's text (UTF-8). */
+  content: string;
+  /** Permission bits; files holding environment values are `0o600`. */
+  mode: number;
+}
+
+/**
+ * Rendered files by path relative to the export directory.
+ *
+ * @example
+ * ```ts
+ * import type { ExportFiles } from "./common.ts";
+ * const files: ExportFiles = new Map([["a.conf", { content: "", mode: 0o600 }]]);
+ * console.assert(files.has("a.conf"));
+ * ```
+ */
+export type ExportFiles = Map<string, ExportFile>;
+
+/**
+ * The template files each format reads from `templateDir`, when present.
+ *
+ * @example
+ * ```ts
+ * import { TEMPLATE_NAMES } from "./common.ts";
+ * console.assert(TEMPLATE_NAMES.systemd.includes("instance.service"));
+ * ```
+ */
+export const TEMPLATE_NAMES: Readonly<Record<string, readonly string[]>> = {
+  systemd: ["app.target", "type.target", "instance.service"],
+  supervisord: ["group.conf", "program.conf"],
+  runit: ["run", "log-run"],
+  launchd: ["launchd.plist"],
+};
+
+/** Mode for files holding environment values (secrets, often). */
+export const SECRET_MODE = 0o600;
+/** Mode for plain configuration files. */
+export const PLAIN_MODE = 0o644;
+/** Mode for scripts. */
+export const SCRIPT_MODE = 0o755;
+
+const _ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Sanitizes an app name into a lowercase DNS-1123 label that is also a safe
+ * systemd unit, supervisord program and file name prefix: `[a-z0-9-]`,
+ * starting with a letter, at most 40 characters, `app` when nothing is left.
+ * Kubernetes needs the leading letter (Service names), and one rule for
+ * every format keeps exported names predictable.
+ *
+ * @example
+ * ```ts
+ * import { appName } from "./common.ts";
+ * console.assert(appName("My App_2!") === "my-app-2");
+ * console.assert(appName("2048") === "app-2048");
+ * ```
+ */
+export function appName(app: string): string {
+  let name = app.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
+    /^-+|-+$/g,
+    "",
+  );
+  if (name === "") return "app";
+  if (!/^[a-z]/.test(name)) name = `app-${name}`;
+  return name.slice(0, 40).replace(/-+$/, "");
+}
+
+/**
+ * The shared environment: the env files' values minus `PORT` and `PS`, which
+ * every instance sets itself (and which must win). Throws a
+ * {@linkcode TendError} for a name that is not a portable variable name,
+ * since every format would have to quote it differently or cannot hold it.
+ *
+ * @example
+ * ```ts
+ * import { sharedEnv } from "./common.ts";
+ * const env = sharedEnv({ A: "1", PORT: "9", PS: "x" });
+ * console.assert(env.length === 1 && env[0][0] === "A");
+ * ```
+ */
+export function sharedEnv(env: Record<string, string>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (!_ENV_NAME.test(key)) {
+      throw new TendError({
+        message: `cannot export environment variable ${
+          JSON.stringify(key)
+        }: names must match [A-Za-z_][A-Za-z0-9_]*`,
+      });
+    }
+    if (key === "PORT" || key === "PS") continue;
+    out.push([key, value]);
+  }
+  return out;
+}
+
+/**
+ * The full environment of one instance: {@linkcode sharedEnv}, then `PORT`
+ * and `PS`, as `tend start` gives them.
+ *
+ * @example
+ * ```ts
+ * import { instanceEnv } from "./common.ts";
+ * const inst = { type: "web", index: 1, name: "web.1", command: "x", port: 5000 };
+ * const env = instanceEnv({ PORT: "1", A: "a" }, inst);
+ * console.assert(JSON.stringify(env) === '[["A","a"],["PORT","5000"],["PS","web.1"]]');
+ * ```
+ */
+export function instanceEnv(
+  env: Record<string, string>,
+  instance: Instance,
+): [string, string][] {
+  return [
+    ...sharedEnv(env),
+    ["PORT", String(instance.port)],
+    ["PS", instance.name],
+  ];
+}
+
+/** One process type with its instances, for formats that scale by type. */
+export interface TypeGroup {
+  /** The process type. */
+  type: string;
+  /** The command of the type. */
+  command: string;
+  /** Its instances, in index order. */
+  instances: Instance[];
+  /** The port of its first instance: the type's base port. */
+  port: number;
+}
+
+/**
+ * Groups instances by process type, in order of first appearance.
+ *
+ * @example
+ * ```ts
+ * import { groupByType } from "./common.ts";
+ * const mk = (type: string, index: number, port: number) =>
+ *   ({ type, index, name: `${type}.${index}`, command: "x", port });
+ * const groups = groupByType([mk("web", 1, 5000), mk("web", 2, 5001), mk("w", 1, 5100)]);
+ * console.assert(groups.length === 2 && groups[0].instances.length === 2);
+ * ```
+ */
+export function groupByType(instances: readonly Instance[]): TypeGroup[] {
+  const groups = new Map<string, TypeGroup>();
+  for (const instance of instances) {
+    let group = groups.get(instance.type);
+    if (!group) {
+      group = {
+        type: instance.type,
+        command: instance.command,
+        instances: [],
+        port: instance.port,
+      };
+      groups.set(instance.type, group);
+    }
+    group.instances.push(instance);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Checks the options every format relies on: at least one instance, an
+ * absolute app root, a plausible user name. Throws {@linkcode TendError} or
+ * {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from "./common.ts";
+ * let threw = false;
+ * try {
+ *   checkOptions({ app: "a", appRoot: "relative", instances: [], env: {} });
+ * } catch { threw = true; }
+ * console.assert(threw);
+ * ```
+ */
+export function checkOptions(options: ExportOptions): void {
+  if (options.instances.length === 0) {
+    throw new TendError({
+      message: "nothing to export: the formation runs no processes",
+    });
+  }
+  if (!options.appRoot.startsWith("/")) {
+    throw new UsageError(
+      `app root must be an absolute path, got ${
+        JSON.stringify(options.appRoot)
+      }`,
+    );
+  }
+  // Names every format accepts unquoted; anything else is most likely a
+  // mistake, and would need per-format quoting rules nobody documents.
+  if (
+    options.user !== undefined &&
+    !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(options.user)
+  ) {
+    throw new UsageError(`bad user name ${JSON.stringify(options.user)}`);
+  }
+  if (options.logDir !== undefined && !options.logDir.startsWith("/")) {
+    throw new UsageError(
+      `log directory must be an absolute path, got ${
+        JSON.stringify(options.logDir)
+      }`,
+    );
+  }
+}
+
+/**
+ * Whether text has an ASCII control character (C0 or DEL) other than those
+ * in `allowed`. A loop rather than a regular expression, which lint flags.
+ *
+ * @example
+ * ```ts
+ * import { hasControl } from "./common.ts";
+ * console.assert(hasControl("a\nb") && !hasControl("a\tb", "\t"));
+ * ```
+ */
+export function hasControl(text: string, allowed = ""): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 || code === 0x7f) && !allowed.includes(text[i])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Quotes a string for POSIX `sh` with single quotes, which keep every
+ * character (including newlines) literally.
+ *
+ * @example
+ * ```ts
+ * import { shellQuote } from "./common.ts";
+ * console.assert(shellQuote("it's") === `'it'\\''s'`);
+ * ```
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Values for a template's `{{NAME}}` placeholders. */
+export type TemplateValues = Readonly<Record<string, string>>;
+
+/**
+ * Loads the template `name`: from `templateDir` when given and the file
+ * exists there, else `builtin`. Returns the text and where it came from (for
+ * error messages). Reads files, so only call it while rendering with a
+ * `templateDir`.
+ *
+ * @example
+ * ```ts
+ * import { loadTemplate } from "./common.ts";
+ * const t = loadTemplate(undefined, "run", "#!/bin/sh\n");
+ * console.assert(t.text === "#!/bin/sh\n" && t.path === "(built-in run)");
+ * ```
+ */
+export function loadTemplate(
+  templateDir: string | undefined,
+  name: string,
+  builtin: string,
+): { text: string; path: string } {
+  if (templateDir !== undefined) {
+    const path = join(templateDir, name);
+    let text: string | undefined;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ENOENT") {
+        throw new TendError({
+          path,
+          message: `cannot read template: ${(error as Error).message}`,
+        });
+      }
+    }
+    if (text !== undefined) return { text, path };
+  }
+  return { text: builtin, path: `(built-in ${name})` };
+}
+
+/**
+ * Checks that `templateDir` exists and holds at least one of the format's
+ * templates, so a mistyped directory or file name is an error rather than a
+ * silent fallback to the built-ins.
+ *
+ * @example
+ * ```ts
+ * import { checkTemplateDir } from "./common.ts";
+ * checkTemplateDir("compose", undefined); // no directory: nothing to check
+ * ```
+ */
+export function checkTemplateDir(
+  format: string,
+  templateDir: string | undefined,
+): void {
+  if (templateDir === undefined) return;
+  const names = TEMPLATE_NAMES[format];
+  if (!names) {
+    throw new UsageError(`the ${format} format has no templates (-t)`);
+  }
+  try {
+    if (!statSync(templateDir).isDirectory()) throw new Error("not a dir");
+  } catch {
+    throw new TendError({
+      path: templateDir,
+      message: "template directory not found",
+    });
+  }
+  const found = names.some((name) => {
+    try {
+      return statSync(join(templateDir, name)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (!found) {
+    throw new TendError({
+      path: templateDir,
+      message: `no ${format} templates here (expected any of ${
+        names.join(", ")
+      })`,
+    });
+  }
+}
+
+/**
+ * Fills `{{NAME}}` placeholders. A line that is only a placeholder whose
+ * value is empty disappears, so optional settings (`{{USER_LINE}}`) leave no
+ * blank line. An unknown placeholder is a {@linkcode TendError} naming the
+ * template and line, since a typo would otherwise end up in a unit file.
+ *
+ * @example
+ * ```ts
+ * import { fillTemplate } from "./common.ts";
+ * const out = fillTemplate({ text: "a={{A}}\n{{B}}\nc\n", path: "t" }, { A: "1", B: "" });
+ * console.assert(out === "a=1\nc\n");
+ * ```
+ */
+export function fillTemplate(
+  template: { text: string; path: string },
+  values: TemplateValues,
+): string {
+  const lines = template.text.split("\n");
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    const only = /^\s*\{\{\s*([A-Za-z_]+)\s*\}\}\s*$/.exec(line);
+    if (only && values[only[1]] === "") return;
+    out.push(line.replace(/\{\{\s*([A-Za-z_]+)\s*\}\}/g, (_m, name: string) => {
+      const value = values[name];
+      if (value === undefined) {
+        throw new TendError({
+          path: template.path,
+          line: i + 1,
+          message: `unknown placeholder {{${name}}} (known: ${
+            Object.keys(values).join(", ")
+          })`,
+        });
+      }
+      return value;
+    }));
+  });
+  return out.join("\n");
+}
