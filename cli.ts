@@ -10,11 +10,12 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import process from "node:process";
 import meta from "./deno.json" with { type: "json" };
 import { type Flags, parseArgs, splitList } from "./src/args.ts";
 import { stringify } from "./src/dotenv.ts";
+import { EXPORT_FORMATS, writeExport } from "./src/export.ts";
 import {
   checkRequired,
   DEFAULT_EXAMPLE_FILE,
@@ -402,6 +403,52 @@ async function _run(
   return await runCommand(positionals, { env, cwd: ctx.appRoot, exact });
 }
 
+async function _export(flags: Flags, positionals: string[]): Promise<number> {
+  const [format, dir, extra] = positionals;
+  if (!format || !dir || extra !== undefined) {
+    throw new UsageError(
+      `"tend export" takes FORMAT and DIR (formats: ${
+        EXPORT_FORMATS.join(", ")
+      })`,
+    );
+  }
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new UsageError(
+      `unknown export format "${format}" (formats: ${
+        EXPORT_FORMATS.join(", ")
+      })`,
+    );
+  }
+  const ctx = _loadEnv(flags);
+  _required(flags, ctx);
+  const procfile = _procfile(flags, ctx);
+  const entries = parseProcfile(procfile.text, procfile.shown);
+  const formation = parseFormation(
+    (flags.formation ?? []).join(","),
+    entries.map((e) => e.name),
+  );
+  const instances = plan(entries, {
+    formation,
+    basePort: _basePort(flags, ctx.env),
+    path: procfile.shown,
+  });
+  const written = await writeExport(format, resolve(dir), {
+    app: flags.app ?? basename(ctx.appRoot),
+    appRoot: ctx.appRoot,
+    instances,
+    env: Object.fromEntries(ctx.files),
+    user: flags.user,
+    logDir: flags.log === undefined ? undefined : resolve(flags.log),
+    image: flags.image,
+    templateDir: flags.template === undefined
+      ? undefined
+      : resolve(flags.template),
+    force: flags.force,
+  });
+  for (const path of written) printError(`wrote ${path}`);
+  return 0;
+}
+
 /**
  * Runs the `tend` command line and resolves with the exit status. Errors in
  * the input become one line on stderr and their documented status.
@@ -444,7 +491,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "env":
         return _env(flags);
       case "export":
-        throw new UsageError("export: not available yet");
+        return await _export(flags, positionals);
     }
   } catch (error) {
     if (error instanceof TendError) {
