@@ -265,6 +265,9 @@ function _count(value: string | undefined, flag: string): number | undefined {
   return Number(value);
 }
 
+/** How long a stop signal lets one write to a stalled stdout wait. */
+const _STALL_MS = 100;
+
 async function _start(flags: Flags, positionals: string[]): Promise<number> {
   const ctx = _loadEnv(flags);
   _required(flags, ctx);
@@ -318,7 +321,13 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
       "running as PID 1: orphaned grandchildren are not reaped; use `docker run --init`",
     );
   }
-  const stopListening = onStopSignals((signal) => supervisor!.stop(signal));
+  const stopListening = onStopSignals((signal) => {
+    // Once told to stop, tend stops waiting on a reader that does not read
+    // (a paused pager, `| sleep`): its output is dropped after a stalled
+    // write, else the stop would wait on the reader forever.
+    sink.limitStall(_STALL_MS);
+    supervisor!.stop(signal);
+  });
   const status = await supervisor.run();
   stopListening();
   return status;

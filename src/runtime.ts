@@ -70,6 +70,10 @@ export class QueuedSink implements ByteSink {
   #broken = false;
   #waiters: (() => void)[] = [];
   #idle: (() => void)[] = [];
+  /** When the write in flight began (ms since the epoch); 0 when none is. */
+  #writeStarted = 0;
+  #stallLimit?: number;
+  #stallTimer?: ReturnType<typeof setTimeout>;
   readonly #writeAll: WriteAll;
   readonly #onBroken?: (error: unknown) => void;
 
@@ -98,34 +102,90 @@ export class QueuedSink implements ByteSink {
   }
 
   flush(): Promise<void> {
-    if (!this.#pumping) return Promise.resolve();
+    // A write stuck on a reader that was given up on may never settle.
+    if (!this.#pumping || this.#broken) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * From now on, gives up on a reader that stops reading: once a single
+   * write has waited `ms`, counted from when it began (so a reader that is
+   * already stalled is given up on at once), the sink breaks as if the
+   * write had failed. What is queued is dropped, waiting writers and
+   * flushers are released and `onBroken` is called. Without this a stalled
+   * stdout holds every source paused and `flush()` pending forever, so tend
+   * could not stop; it is meant for shutting down, when waiting on the
+   * reader must end.
+   *
+   * @example
+   * ```ts
+   * import { QueuedSink } from "./runtime.ts";
+   * const sink = new QueuedSink(() => new Promise<void>(() => {})); // never drains
+   * sink.write(new Uint8Array(2 << 20));
+   * sink.limitStall(10);
+   * await sink.flush(); // settles once the stuck write is given up on
+   * console.assert(sink.broken);
+   * ```
+   */
+  limitStall(ms: number): void {
+    this.#stallLimit = ms;
+    this._armStall();
   }
 
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length > 0 && !this.#broken) {
         // Buffers go out one by one: joining them would copy every byte
         // once more, which costs more than the extra write calls.
         const batch = this.#queue;
         this.#queue = [];
         for (const bytes of batch) {
+          this.#writeStarted = Date.now();
+          this._armStall();
           await this.#writeAll(bytes);
+          // Given up on while this write was stuck: the queue is gone.
+          if (this.#broken) break;
           this.#queued -= bytes.length;
           if (this.#queued <= _HIGH_WATER) this._release();
         }
       }
     } catch (error) {
-      this.#broken = true;
-      this.#queue = [];
-      this.#queued = 0;
-      this.#onBroken?.(error);
+      this._break(error);
     } finally {
+      this.#writeStarted = 0;
+      this._armStall();
       this.#pumping = false;
       this._release();
       for (const resolve of this.#idle.splice(0)) resolve();
     }
+  }
+
+  /** (Re)starts the stall timer for the write in flight, if limited. */
+  private _armStall(): void {
+    if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    if (
+      this.#stallLimit === undefined || this.#writeStarted === 0 ||
+      this.#broken
+    ) return;
+    const left = this.#writeStarted + this.#stallLimit - Date.now();
+    this.#stallTimer = setTimeout(
+      () =>
+        this._break(new Error("stdout stalled: its reader stopped reading")),
+      Math.max(0, left),
+    );
+  }
+
+  /** Drops everything queued, releases all waiters, reports the cause once. */
+  private _break(error: unknown): void {
+    if (this.#broken) return;
+    this.#broken = true;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#onBroken?.(error);
+    this._release();
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   /** Wakes writers waiting for room: called when the queue was taken. */
@@ -148,7 +208,9 @@ export class QueuedSink implements ByteSink {
  * await stdout.flush();
  * ```
  */
-export function openStdout(onBroken?: (error: unknown) => void): ByteSink {
+export function openStdout(
+  onBroken?: (error: unknown) => void,
+): QueuedSink {
   const deno = _deno();
   if (deno) {
     const file = deno.stdout;
