@@ -69,6 +69,10 @@ interface _Proc {
   pid?: number;
   /** Open event sources of the current run: exit + the two pipes. */
   pending: number;
+  /** Set when the current run's main process has exited. */
+  exited: boolean;
+  /** SIGKILLs what is left of the group after the main process exited. */
+  reaper?: ReturnType<typeof setTimeout>;
   /** The current run's status, as an exit code (128+n for a signal). */
   status: number;
   /** Set when the current run has fully ended (exited and drained). */
@@ -138,6 +142,7 @@ export class Supervisor {
     this.#procs = options.instances.map((instance) => ({
       instance,
       pending: 0,
+      exited: false,
       status: 0,
       ended: false,
       done: false,
@@ -263,6 +268,7 @@ export class Supervisor {
     proc.child = child;
     proc.pid = child.pid;
     proc.ended = false;
+    proc.exited = false;
     proc.pending = 3;
     proc.status = 0;
     proc.startedAt = Date.now();
@@ -302,9 +308,17 @@ export class Supervisor {
     child.once("exit", (code: number | null, signal: Signal | null) => {
       proc.status = code ?? signalStatus(signal ?? "SIGKILL");
       proc.exitText = code !== null ? `code=${code}` : `signal=${signal}`;
-      // The main process ended: close the watchdog's pipe so that what is
-      // left of its group dies now rather than holding the output open.
-      (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
+      proc.exited = true;
+      if (!this.#stopping) {
+        // What the main process left behind in its group (background jobs)
+        // is stopped like at shutdown, so it cannot hold the output open or
+        // outlive its process. At shutdown the group was signalled already.
+        this._signal(proc, this._stopSignal(proc));
+        proc.reaper = setTimeout(
+          () => this._signal(proc, "SIGKILL"),
+          this.#options.timeout ?? 5000,
+        );
+      }
       this._settle(proc, child);
     });
   }
@@ -313,6 +327,11 @@ export class Supervisor {
   private _settle(proc: _Proc, child: ChildProcess): void {
     if (proc.child !== child || --proc.pending > 0) return;
     proc.ended = true;
+    if (proc.reaper !== undefined) clearTimeout(proc.reaper);
+    proc.reaper = undefined;
+    // The run is over (main process gone, output drained): closing the
+    // watchdog's pipe SIGKILLs any member of the group still there.
+    (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
     this.#printer.system(
       `${proc.instance.name} exited (${
         proc.exitText ?? "code=" + proc.status

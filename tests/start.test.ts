@@ -88,6 +88,28 @@ describe("tend start", () => {
     });
   }
 
+  it("lets a program under the shell finish its graceful shutdown", async () => {
+    const m = marker();
+    // The Procfile's shell dies at once on SIGTERM; the program it started
+    // must still get to print its last words, not be SIGKILLed with it.
+    const app = tempApp({
+      Procfile:
+        `web: sh -c 'trap "sleep 0.3; echo graceful; exit 0" TERM; echo up; while :; do sleep 0.05; done' # ${m}\n`,
+    });
+    const tend = startTend(["start", "--no-timestamp"], { cwd: app });
+    await tend.waitFor("web.1 | up");
+    tend.kill("SIGTERM");
+    const r = await tend.done;
+    assert.equal(r.status, 143);
+    assert.deepEqual(
+      bodyLines(r.stdout, "web.1").filter((l) => l !== "Terminated"),
+      ["up", "graceful"],
+    );
+    assert.doesNotMatch(r.stdout, /SIGKILL/);
+    await assertNoneAlive(m);
+    cleanup(app);
+  });
+
   it("SIGKILLs a child that ignores SIGTERM after the timeout", async () => {
     const m = marker();
     const app = tempApp({
