@@ -97,7 +97,7 @@ describe("tend start", () => {
         `web: sh -c 'trap "sleep 0.3; echo graceful; exit 0" TERM; echo up; while :; do sleep 0.05; done' # ${m}\n`,
     });
     const tend = startTend(["start", "--no-timestamp"], { cwd: app });
-    await tend.waitFor("web.1 | up");
+    await tend.waitFor(/web\.1 +\| up/);
     tend.kill("SIGTERM");
     const r = await tend.done;
     assert.equal(r.status, 143);
