@@ -504,7 +504,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof TendError) {
-      printError(`tend: ${error.message}`);
+      // One line per problem, each with tend's prefix and its place.
+      const problems = error.problems.length > 0
+        ? error.problems
+        : [{ message: error.message }];
+      for (const problem of problems) {
+        printError(`tend: ${formatProblem(problem)}`);
+      }
       return error.exitCode;
     }
     printError(
