@@ -69,7 +69,7 @@ Usage:
   tend run CMD [ARG...]     run a one-off command with the environment loaded
   tend check                validate the Procfile, env files and required variables
   tend env                  print the environment processes get, as .env text
-  tend export FORMAT DIR    write config for systemd, supervisord, compose, kubernetes
+  tend export FORMAT DIR    write config for systemd, supervisord, compose, kubernetes, ...
   tend help [COMMAND]       show help; also "tend COMMAND --help"
 
 Options for every command (before or after it):
@@ -121,8 +121,10 @@ Prints the environment processes get, as .env text. Values of keys that look
 secret (*KEY*, *SECRET*, *TOKEN*, *PASSWORD*) are masked unless --show-secrets.`,
   export: `Usage: tend export FORMAT DIR [options]
 
-Writes configuration for an engine that runs fleets. FORMAT: systemd,
-supervisord, compose, kubernetes.
+Writes configuration for an engine that runs fleets, with the env files'
+values plus PORT and PS per instance, as "tend start" would give them.
+FORMAT: systemd, supervisord, compose, kubernetes, runit, launchd.
+Formation (-c/-m), ports (-p) and env files (-e) work as for "tend start".
   -a, --app NAME            app name (default: the app root's directory name)
   -u, --user USER           user to run as
   -l, --log DIR             log directory
