@@ -90,7 +90,8 @@ export interface PlanOptions {
  * Plans the instances to run. The k-th type started (0-based) gets ports
  * from `basePort + 100*k`; its instance i (0-based) adds i. A type with a
  * count of 0 is not run and takes no port block. An unknown type in `only`
- * is a {@linkcode TendError} (exit status 1).
+ * is a {@linkcode TendError} (exit status 1); a port above 65535 is a
+ * {@linkcode UsageError} (the base port or the counts are too high).
  *
  * @example
  * ```ts
@@ -130,6 +131,13 @@ export function plan(
     const count = formation.get(name) ?? fallback;
     if (count === 0) continue;
     const entry = byName.get(name)!;
+    const last = base + 100 * k + count - 1;
+    if (last > 65535) {
+      // Else the process gets a PORT it can never bind, and fails obscurely.
+      throw new UsageError(
+        `${name}.${count} would get port ${last}, above 65535: use a lower base port than ${base}`,
+      );
+    }
     for (let i = 0; i < count; i++) {
       instances.push({
         type: name,
