@@ -299,9 +299,9 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     maxRestarts: _count(flags.maxRestarts, "--max-restarts"),
     stopSignals: _stopSignals(flags.stopSignal, entries),
   };
-  let supervisor: Supervisor | undefined;
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
-  const sink = openStdout(() => supervisor?.shutdown(141));
+  // The sink can only break once the supervisor below writes through it.
+  const sink = openStdout(() => supervisor.shutdown(141));
   const printer = new Printer(sink, instances.map((i) => i.name), {
     color: wantColor({
       isTerminal: stdoutIsTerminal(),
@@ -311,7 +311,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     prefix: !flags.noPrefix,
     timestamp: !flags.noTimestamp,
   });
-  supervisor = new Supervisor({
+  const supervisor = new Supervisor({
     instances,
     env: ctx.env,
     printer,
@@ -328,7 +328,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     // (a paused pager, `| sleep`): its output is dropped after a stalled
     // write, else the stop would wait on the reader forever.
     sink.limitStall(_STALL_MS);
-    supervisor!.stop(signal);
+    supervisor.stop(signal);
   });
   const status = await supervisor.run();
   stopListening();
