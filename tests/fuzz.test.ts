@@ -1,0 +1,529 @@
+/**
+ * Fuzzing the parsers of user input with fast-check: the Procfile parser,
+ * the formation and port planner, the command line and the `.env` parser,
+ * over random and mutated inputs. Each must return a well-formed result or
+ * throw tend's TendError (with a place where the input has one), never
+ * another error, and never hang. `TEND_SOAK=N` runs N times more cases.
+ */
+import assert from "node:assert/strict";
+import process from "node:process";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { COMMANDS, parseArgs } from "../src/args.ts";
+import { DotenvError, parse } from "../src/dotenv.ts";
+import { EXIT_FAILURE, EXIT_USAGE, TendError } from "../src/errors.ts";
+import {
+  type Instance,
+  parseFormation,
+  parsePort,
+  plan,
+} from "../src/formation.ts";
+import {
+  checkProcfile,
+  parseProcfile,
+  type ProcfileEntry,
+} from "../src/procfile.ts";
+
+const SOAK = Math.max(1, Math.floor(Number(process.env.TEND_SOAK ?? "1")) || 1);
+const RUNS = 1000 * SOAK;
+
+/** One call must not take this long: a hang guard, not a benchmark. */
+const HANG_MS = 2000;
+
+/**
+ * Calls `fn` and returns its result or the TendError it threw; anything
+ * else thrown, or a call slower than the hang guard, fails the property.
+ */
+function outcome<T>(fn: () => T): T | TendError {
+  const started = performance.now();
+  let result: T | TendError;
+  try {
+    result = fn();
+  } catch (error) {
+    if (!(error instanceof TendError)) {
+      throw new Error(`threw ${String(error)} instead of a TendError`, {
+        cause: error,
+      });
+    }
+    assert.ok(error.problems.length > 0, "a TendError names its problems");
+    assert.ok(error.message.length > 0);
+    result = error;
+  }
+  const ms = performance.now() - started;
+  assert.ok(ms < HANG_MS, `took ${ms.toFixed(0)} ms`);
+  return result;
+}
+
+/** Applies random edits (insert, delete, duplicate, swap) to a text. */
+function mutated(
+  base: fc.Arbitrary<string>,
+  alphabet: fc.Arbitrary<string>,
+): fc.Arbitrary<string> {
+  const edit = fc.tuple(
+    fc.constantFrom("insert", "delete", "duplicate", "swap"),
+    fc.nat(),
+    fc.nat(),
+    alphabet,
+  );
+  return fc.tuple(base, fc.array(edit, { maxLength: 8 })).map(
+    ([text, edits]) => {
+      for (const [kind, a, b, ch] of edits) {
+        const i = text.length ? a % (text.length + 1) : 0;
+        const j = text.length ? b % (text.length + 1) : 0;
+        const [lo, hi] = i < j ? [i, j] : [j, i];
+        if (kind === "insert") text = text.slice(0, i) + ch + text.slice(i);
+        if (kind === "delete") text = text.slice(0, lo) + text.slice(hi);
+        if (kind === "duplicate") {
+          text = text.slice(0, hi) + text.slice(lo, hi) + text.slice(hi);
+        }
+        if (kind === "swap") {
+          text = text.slice(lo, hi) + text.slice(0, lo) + text.slice(hi);
+        }
+      }
+      return text;
+    },
+  );
+}
+
+/** Characters that mean something to a Procfile, plus a few that do not. */
+const procfileChar = fc.constantFrom(
+  ":",
+  " ",
+  "\t",
+  "#",
+  "\n",
+  "\r",
+  "\r\n",
+  "\ufeff",
+  "-",
+  "_",
+  ".",
+  "=",
+  "a",
+  "Z",
+  "9",
+  "é",
+  "\0",
+  "😀",
+  "$",
+  "'",
+  '"',
+);
+
+const procfileLine = fc.oneof(
+  fc.tuple(
+    fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/),
+    fc.constantFrom(":", ": ", ":\t", " :", ":  "),
+    fc.string({ maxLength: 20 }),
+  ).map(([n, c, cmd]) => n + c + cmd),
+  fc.constantFrom("", "# comment", "  ", "web: serve", "web:", ": x"),
+  fc.string({ maxLength: 30 }),
+);
+
+const procfileText = fc.oneof(
+  fc.array(procfileLine, { maxLength: 12 }).chain((lines) =>
+    fc.constantFrom("\n", "\r\n", "\r").map((nl) => lines.join(nl))
+  ),
+  fc.string({ unit: procfileChar, maxLength: 80 }),
+  fc.string({ unit: "grapheme", maxLength: 80 }),
+  mutated(
+    fc.constantFrom(
+      "web: python -m http.server $PORT\nworker: ./work --queue=a:b\n",
+      "\ufeff# app\r\nweb: serve\r\n\r\nclock: tick\r\n",
+    ),
+    procfileChar,
+  ),
+);
+
+describe("fuzz: Procfile", () => {
+  it("checkProcfile never throws; every problem has the path and a line in the file", () => {
+    fc.assert(
+      fc.property(procfileText, (text) => {
+        const result = outcome(() => checkProcfile(text, "P"));
+        assert.ok(!(result instanceof TendError), "checkProcfile throws");
+        const lines = text.replace(/^\ufeff/, "").split(/\r\n|\r|\n/).length;
+        for (const problem of result.problems) {
+          assert.equal(problem.path, "P");
+          assert.ok(
+            Number.isInteger(problem.line) && problem.line! >= 1 &&
+              problem.line! <= lines,
+            `line ${problem.line} of ${lines}`,
+          );
+          assert.ok(problem.message.length > 0);
+        }
+        const names = new Set<string>();
+        let last = 0;
+        for (const entry of result.entries) {
+          assert.match(entry.name, /^[A-Za-z0-9_-]+$/);
+          assert.ok(entry.command.length > 0 && entry.command.trim() !== "");
+          assert.ok(!names.has(entry.name), "duplicate entry");
+          names.add(entry.name);
+          assert.ok(entry.line > last);
+          last = entry.line;
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("parseProcfile returns the entries or throws a TendError with every problem", () => {
+    fc.assert(
+      fc.property(procfileText, (text) => {
+        const check = checkProcfile(text, "P");
+        const result = outcome(() => parseProcfile(text, "P"));
+        if (result instanceof TendError) {
+          assert.equal(result.exitCode, EXIT_FAILURE);
+          if (check.problems.length > 0) {
+            assert.deepEqual(result.problems, check.problems);
+          } else {
+            assert.equal(check.entries.length, 0);
+            assert.deepEqual(result.problems, [
+              { path: "P", message: "no process types defined" },
+            ]);
+          }
+        } else {
+          assert.equal(check.problems.length, 0);
+          assert.deepEqual(result, check.entries);
+          assert.ok(result.length > 0);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+const typeName = fc.stringMatching(/^[A-Za-z0-9_-]{1,6}$/);
+
+/** Distinct Procfile entries. */
+const entriesArb: fc.Arbitrary<ProcfileEntry[]> = fc.uniqueArray(typeName, {
+  minLength: 1,
+  maxLength: 8,
+}).map((names) =>
+  names.map((name, i) => ({ name, command: `run ${name}`, line: i + 1 }))
+);
+
+const formationText = fc.oneof(
+  fc.array(
+    fc.tuple(
+      fc.oneof(typeName, fc.constant("all")),
+      fc.constantFrom("=", " = ", "= ", "=="),
+      fc.oneof(
+        fc.nat({ max: 12 }).map(String),
+        fc.constantFrom("-1", "x", "", "1.5", "1e3", "0x10", "99999", "10000"),
+      ),
+    ).map(([t, eq, n]) => t + eq + n),
+    { maxLength: 6 },
+  ).map((parts) => parts.join(",")),
+  fc.string({ maxLength: 30 }),
+  mutated(
+    fc.constantFrom("web=2,worker=1", "all=3, web=0"),
+    fc.constantFrom("=", ",", " ", "a", "1", "-", "."),
+  ),
+);
+
+describe("fuzz: formation and ports", () => {
+  it("parseFormation returns counts 0..10000 for known types or throws a usage error", () => {
+    fc.assert(
+      fc.property(
+        formationText,
+        fc.option(fc.array(typeName, { maxLength: 5 })),
+        (spec, types) => {
+          const result = outcome(() =>
+            parseFormation(spec, types ?? undefined)
+          );
+          if (result instanceof TendError) {
+            assert.equal(result.exitCode, EXIT_USAGE);
+            return;
+          }
+          for (const [type, count] of result) {
+            assert.match(type, /^[A-Za-z0-9_-]+$/);
+            if (types && type !== "all") assert.ok(types.includes(type));
+            assert.ok(
+              Number.isSafeInteger(count) && count >= 0 && count <= 10_000,
+            );
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("parsePort accepts exactly 1-65535", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -10, max: 70_000 }).map(String),
+          fc.string({ maxLength: 8 }),
+        ),
+        (value) => {
+          const result = outcome(() => parsePort(value, "-p"));
+          if (result instanceof TendError) {
+            assert.equal(result.exitCode, EXIT_USAGE);
+          } else {
+            assert.ok(
+              Number.isInteger(result) && result >= 1 && result <= 65535,
+            );
+            assert.equal(result, Number(value));
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("plan gives every instance a port in 1..65535 by the spec's rule, or throws a TendError", () => {
+    fc.assert(
+      fc.property(
+        entriesArb,
+        fc.array(fc.oneof(typeName, fc.constant("all")), { maxLength: 4 }),
+        formationText,
+        fc.integer({ min: 1, max: 65535 }),
+        (entries, only, spec, basePort) => {
+          const known = entries.map((e) => e.name);
+          let formation: Map<string, number>;
+          try {
+            formation = parseFormation(spec, known);
+          } catch {
+            formation = new Map<string, number>();
+          }
+          const result = outcome(() =>
+            plan(entries, { only, formation, basePort, path: "P" })
+          );
+          const order = only.length ? [...new Set(only)] : known;
+          if (result instanceof TendError) {
+            if (only.some((t) => !known.includes(t))) {
+              assert.equal(result.exitCode, EXIT_FAILURE);
+              assert.equal(result.path, "P");
+              return;
+            }
+            // The only other reason: some port would be above 65535.
+            assert.equal(result.exitCode, EXIT_USAGE);
+            let k = 0;
+            let highest = 0;
+            for (const type of order) {
+              const count = formation.get(type) ?? formation.get("all") ?? 1;
+              if (count === 0) continue;
+              highest = Math.max(highest, basePort + 100 * k + count - 1);
+              k++;
+            }
+            assert.ok(highest > 65535, result.message);
+            return;
+          }
+          let k = 0;
+          let at = 0;
+          for (const type of order) {
+            const count = formation.get(type) ?? formation.get("all") ?? 1;
+            if (count === 0) continue;
+            for (let i = 0; i < count; i++) {
+              const instance: Instance = result[at++];
+              assert.equal(instance.name, `${type}.${i + 1}`);
+              assert.equal(instance.port, basePort + 100 * k + i);
+              assert.ok(instance.port <= 65535, `port ${instance.port}`);
+            }
+            k++;
+          }
+          assert.equal(at, result.length);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+const FLAG_WORDS = [
+  "-f",
+  "-e",
+  "-d",
+  "-c",
+  "-m",
+  "-p",
+  "-t",
+  "-q",
+  "-a",
+  "-u",
+  "-l",
+  "-h",
+  "-fe",
+  "-cweb=2",
+  "-x",
+  "--procfile",
+  "--env",
+  "--env=.env",
+  "--app-root",
+  "--root",
+  "--concurrency",
+  "--formation=web=1",
+  "--port",
+  "--port=",
+  "--override",
+  "--override=1",
+  "--example",
+  "--timeout",
+  "--quiet",
+  "--no-color",
+  "--no-colour",
+  "--no-prefix",
+  "--no-timestamp",
+  "--can-die",
+  "--restart",
+  "--max-restarts",
+  "--stop-signal",
+  "--show-secrets",
+  "--app",
+  "--user",
+  "--log",
+  "--image",
+  "--template",
+  "--force",
+  "--help",
+  "--version",
+  "--bogus",
+  "--",
+  "-",
+  "--=",
+  "",
+];
+
+const argvArb = fc.array(
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...FLAG_WORDS) },
+    { weight: 2, arbitrary: fc.constantFrom(...COMMANDS, "frob") },
+    { weight: 2, arbitrary: fc.string({ maxLength: 10 }) },
+  ),
+  { maxLength: 10 },
+);
+
+describe("fuzz: command line", () => {
+  it("parseArgs returns a known command or throws a usage error", () => {
+    fc.assert(
+      fc.property(argvArb, (argv) => {
+        const result = outcome(() => parseArgs(argv));
+        if (result instanceof TendError) {
+          assert.equal(result.exitCode, EXIT_USAGE);
+          assert.ok(!result.message.includes("\n"), "one line");
+          return;
+        }
+        assert.ok((COMMANDS as readonly string[]).includes(result.command));
+        assert.ok(Array.isArray(result.positionals));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+const dotenvChar = fc.constantFrom(
+  "A",
+  "b",
+  "_",
+  "1",
+  ".",
+  "-",
+  "=",
+  " ",
+  "\t",
+  "\n",
+  "\r",
+  "#",
+  '"',
+  "'",
+  "`",
+  "$",
+  "{",
+  "}",
+  ":",
+  "?",
+  "+",
+  "\\",
+  "export ",
+  "\0",
+  "é",
+  "\ufeff",
+);
+
+const dotenvInput: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  fc.string({ unit: dotenvChar, maxLength: 60 }),
+  fc.string({ unit: "grapheme", maxLength: 60 }),
+  fc.uint8Array({ maxLength: 60 }),
+  mutated(
+    fc.constantFrom(
+      "export A=1\nB=\"x $A ${C:-d}\"\nC='lit $A'\n# c\nD=`t`\n",
+      'URL="postgres://$HOST:${PORT:-5432}/db" # primary\nE=${URL:?missing}\n',
+    ),
+    dotenvChar,
+  ),
+);
+
+describe("fuzz: .env files", () => {
+  it("parse returns keys of the grammar or throws a DotenvError at a place in the text", () => {
+    fc.assert(
+      fc.property(dotenvInput, (input) => {
+        const result = outcome(() =>
+          parse(input, { path: "F", processEnv: {} })
+        );
+        if (result instanceof TendError) {
+          assert.ok(result instanceof DotenvError, result.message);
+          assert.equal(result.exitCode, EXIT_FAILURE);
+          assert.equal(result.path, "F");
+          const text = typeof input === "string"
+            ? input
+            : new TextDecoder().decode(input);
+          const lines = text.split(/\r\n|\r|\n/).length;
+          assert.ok(
+            result.line >= 1 && result.line <= lines,
+            `line ${result.line}`,
+          );
+          assert.ok(result.column >= 1);
+          assert.ok(
+            result.message.startsWith(`F:${result.line}:${result.column}: `),
+          );
+          return;
+        }
+        for (const key of result.keys()) assert.match(key, /^[A-Za-z0-9_.-]+$/);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("fuzz: large and adversarial inputs", () => {
+  it("finish well within the hang guard", () => {
+    const long = "x".repeat(1 << 20);
+    const cases: [string, () => unknown][] = [
+      ["Procfile, one 1 MiB line", () => checkProcfile(`web: ${long}`)],
+      ["Procfile, 1 MiB name", () => checkProcfile(`${long}: x`)],
+      ["Procfile, 1 MiB of colons", () => checkProcfile(":".repeat(1 << 20))],
+      [
+        "Procfile, 100k lines",
+        () => checkProcfile("web: x\n".repeat(100_000)),
+      ],
+      [
+        "formation, 100k entries",
+        () => parseFormation("web=1,".repeat(100_000), ["web"]),
+      ],
+      ["formation, 1 MiB entry", () => parseFormation(`web=${long}`)],
+      [
+        "argv, 100k flags",
+        () => parseArgs(Array.from({ length: 100_000 }, () => "-e.env")),
+      ],
+      [
+        ".env, ${} nested 10k deep",
+        () => parse("A=" + "${B:-".repeat(10_000) + "x" + "}".repeat(10_000)),
+      ],
+      [
+        ".env, doubling expansion",
+        () =>
+          parse(
+            Array.from({ length: 40 }, (_, i) =>
+              i === 0 ? "K0=xx" : `K${i}=$K${i - 1}$K${i - 1}`).join("\n"),
+          ),
+      ],
+      [".env, 1 MiB unterminated quote", () => parse(`A="${long}`)],
+    ];
+    for (const [what, fn] of cases) {
+      const started = performance.now();
+      outcome(fn);
+      const ms = performance.now() - started;
+      assert.ok(ms < HANG_MS, `${what}: ${ms.toFixed(0)} ms`);
+    }
+  });
+});
