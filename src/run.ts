@@ -42,16 +42,12 @@ export function runCommand(
     ? ["/bin/sh", ["-c", argv[0]]]
     : [argv[0], argv.slice(1)];
   return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: "inherit",
-    });
+    const target: { pid?: number } = {};
     const forward = (signal: NodeJS.Signals) => () => {
       try {
         // Not child.kill(): Deno then reports the child as killed by that
         // signal even when it trapped it and exited with its own status.
-        if (child.pid !== undefined) process.kill(child.pid, signal);
+        if (target.pid !== undefined) process.kill(target.pid, signal);
       } catch {
         // Already gone.
       }
@@ -61,7 +57,16 @@ export function runCommand(
       ["SIGTERM", forward("SIGTERM")],
       ["SIGHUP", forward("SIGHUP")],
     ];
+    // Before spawning: the command may be running (and the signal on its
+    // way) before spawn() returns, notably on Bun. Handlers run from the
+    // event loop, so none runs before the pid is set below.
     for (const [signal, handler] of handlers) process.on(signal, handler);
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: "inherit",
+    });
+    target.pid = child.pid;
     const done = (status: number) => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
       resolve(status);
