@@ -2,12 +2,12 @@
  * Supervision: starts every planned instance as `sh -c COMMAND` in its own
  * session, prints its merged output, and stops everything cleanly.
  *
- * Each instance runs under a tiny shell wrapper that merges stderr into
- * stdout (one pipe keeps their relative order) and leaves a watchdog in the
- * process group. The watchdog blocks reading a pipe whose other end only
- * tend holds: when tend closes it (the instance's main process ended) or
- * dies (even by SIGKILL), the read returns and the watchdog SIGKILLs the
- * whole group, so no grandchild outlives its process or tend.
+ * Each instance runs in its own session under a shell wrapper that merges
+ * stderr into stdout (one pipe keeps their relative order). One watchdog
+ * per supervisor, a small shell that tend spawned (so tend reaps it, even as
+ * PID 1), keeps the list of live process groups that tend writes to its
+ * stdin. When tend dies, even by SIGKILL, its stdin reaches end of file and
+ * it SIGKILLs every group still listed, so no process outlives tend.
  *
  * The supervisor is driven by events only (child output, exits, signals,
  * one timer during shutdown); an idle supervisor uses no CPU.
@@ -57,11 +57,20 @@ export const RESTART_MAX_DELAY = 30_000;
 /** An instance that stayed up this long restarts with the first delay again. */
 export const RESTART_RESET_AFTER = 10_000;
 
-const _WRAPPER = [
-  "exec 2>&1",
-  "( trap '' TERM INT HUP; read _ <&3; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &",
-  "exec 3<&-",
-].join("\n") + "\n";
+const _WRAPPER = "exec 2>&1\n";
+
+// Reads `+PGID` and `-PGID` lines; at end of file (tend exited or died)
+// SIGKILLs every group still listed. It ignores the terminal's signals so
+// that only the end of its input stops it.
+const _WATCHDOG = `trap '' INT TERM HUP
+while read -r line; do
+  case $line in
+    +*) eval "_g\${line#+}=1" ;;
+    -*) unset "_g\${line#-}" ;;
+  esac
+done
+for g in $(set | sed -n 's/^_g\\([0-9]*\\)=.*/\\1/p'); do kill -KILL "-$g" 2>/dev/null; done
+`;
 
 interface _Proc {
   readonly instance: Instance;
@@ -134,6 +143,7 @@ export class Supervisor {
   #killTimer?: ReturnType<typeof setTimeout>;
   #resolve?: (status: number) => void;
   #finished = false;
+  #watchdog?: ChildProcess;
 
   /** Prepares the instances; nothing starts before {@linkcode Supervisor.run}. */
   constructor(options: SupervisorOptions) {
@@ -159,6 +169,11 @@ export class Supervisor {
    */
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.#resolve = resolve));
+    this.#watchdog = spawn("/bin/sh", ["-c", _WATCHDOG], {
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    this.#watchdog.stdin?.on("error", () => {});
     if (this.#procs.length === 0) this._check();
     for (const proc of this.#procs) {
       if (this.#stopping) {
@@ -263,8 +278,11 @@ export class Supervisor {
       cwd: this.#options.cwd,
       env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) {
+      this.#watchdog?.stdin?.write(`+${child.pid}\n`);
+    }
     proc.child = child;
     proc.pid = child.pid;
     proc.ended = false;
@@ -329,9 +347,12 @@ export class Supervisor {
     proc.ended = true;
     if (proc.reaper !== undefined) clearTimeout(proc.reaper);
     proc.reaper = undefined;
-    // The run is over (main process gone, output drained): closing the
-    // watchdog's pipe SIGKILLs any member of the group still there.
-    (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
+    // The run is over (main process gone, output drained): what is left of
+    // its group holds no output and had its stop signal; it goes now.
+    if (proc.pid !== undefined) {
+      this._signal(proc, "SIGKILL");
+      this.#watchdog?.stdin?.write(`-${proc.pid}\n`);
+    }
     this.#printer.system(
       `${proc.instance.name} exited (${
         proc.exitText ?? "code=" + proc.status
@@ -379,6 +400,7 @@ export class Supervisor {
     if (!this.#procs.every((p) => p.done && p.ended)) return;
     this.#finished = true;
     if (this.#killTimer !== undefined) clearTimeout(this.#killTimer);
+    this.#watchdog?.stdin?.end();
     const status = this.#status ?? 0;
     const resolve = this.#resolve;
     this.#printer.sink.flush().then(() => resolve(status));

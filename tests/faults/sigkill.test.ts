@@ -1,7 +1,7 @@
 /**
- * tend killed with SIGKILL, which it cannot catch: the watchdog in each
- * process group (see src/supervisor.ts) sees its pipe to tend close and
- * kills the group, so children and grandchildren die within a moment.
+ * tend killed with SIGKILL, which it cannot catch: its watchdog (see
+ * src/supervisor.ts) sees its input from tend end and kills every process
+ * group tend had listed, so children and grandchildren die within a moment.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,10 +21,10 @@ import {
 const soak = new Soak("sigkill.test.ts");
 
 /**
- * Processes of the tree below: per group its watchdog, plus web 3 sleeps,
- * stubborn 2, flood its shell, detached 2.
+ * Processes of the tree below: web 3 sleeps, stubborn 2, flood its shell,
+ * detached 2.
  */
-const _TREE = 12;
+const _TREE = 8;
 after(() => soak.report());
 
 describe("faults: tend killed with SIGKILL", () => {

@@ -102,9 +102,9 @@ describe("faults: stopping", () => {
     "a grandchild left in the background does not survive",
     budget(60000),
     async () => {
-      // The exiting parent's grandchild keeps the output pipe open, or not:
-      // then tend's stop signal skips its group, and only the watchdog
-      // left in the group can find it.
+      // The exiting parent's grandchild keeps the output pipe open, or not,
+      // or ignores SIGTERM: whichever, the SIGKILL tend sends to the group
+      // when the parent's run ends finds it.
       const variants = [
         (s: string) => `${s} 1000 & echo bg-started; sleep 0.3; exit 4`,
         (s: string) =>
