@@ -27,7 +27,11 @@ const server = createServer((req, res) => {
   res.end(`${greeting} from ${process.env.PS ?? "web"}\n`);
 });
 
-server.listen(port, host, () => console.log(`listening on http://${host}:${port}`));
+server.listen(
+  port,
+  host,
+  () => console.log(`listening on http://${host}:${port}`),
+);
 
 // Finish in-flight requests on SIGTERM, as a process manager expects.
 process.on("SIGTERM", () => {

@@ -14,7 +14,9 @@ async function tick(): Promise<void> {
     const res = await fetch(url);
     console.log(`job ${job}: ${(await res.text()).trim()}`);
   } catch (error) {
-    console.log(`job ${job}: web not reachable yet (${(error as Error).message})`);
+    console.log(
+      `job ${job}: web not reachable yet (${(error as Error).message})`,
+    );
   }
 }
 
