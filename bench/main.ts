@@ -1,0 +1,346 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * tend's benchmark: tend (deno run, bun, compiled binary) against the floor
+ * (`seq | sed`) and the peers (foreman, node-foreman, concurrently), in one
+ * run, with ratios, because absolute times on a shared machine drift.
+ *
+ * ```sh
+ * deno task bench            # full run, several minutes; writes bench/results.md
+ * deno task bench --quick    # smoke test, under a minute; installs nothing
+ * deno task bench --markdown # also print the tables as markdown
+ * ```
+ *
+ * Not part of the test suite.
+ *
+ * @module
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import {
+  BINARY,
+  type Contender,
+  ensureBinary,
+  HONCHO_NOTE,
+  installPeers,
+  peerContenders,
+  ROOT,
+  tendContenders,
+  versions,
+} from "./contenders.ts";
+import { start, sweepAll, within } from "./proc.ts";
+import { median, renderMarkdown, renderText, type Table } from "./report.ts";
+import {
+  type Ctx,
+  flood,
+  FULL,
+  idleCpu,
+  idleRss,
+  QUICK,
+  scale,
+  shutdown,
+  sizeMb,
+  startup,
+  tenFlood,
+  version,
+} from "./scenarios.ts";
+
+const _SCENARIOS = [
+  "version",
+  "flood",
+  "flood-small",
+  "ten",
+  "startup",
+  "shutdown",
+  "stubborn",
+  "rss",
+  "idle",
+  "scale",
+] as const;
+type _Scenario = typeof _SCENARIOS[number];
+
+const _USAGE = `Usage: deno task bench [options]
+
+  --quick          smoke test (under a minute): fewer runs, smaller floods,
+                   peers only if already installed
+  --markdown       also print the results as markdown
+  --out FILE       write the markdown to FILE (full run default: bench/results.md)
+  --only LIST      comma-separated scenarios: ${_SCENARIOS.join(",")}
+  --contenders L   comma-separated contenders to run (default: all)
+  --no-install     do not install missing peers
+  -h, --help       this help`;
+
+interface _Options {
+  quick: boolean;
+  markdown: boolean;
+  out?: string;
+  only: Set<_Scenario>;
+  install: boolean;
+  contenders?: Set<string>;
+}
+
+function _parse(argv: readonly string[]): _Options {
+  const options: _Options = {
+    quick: false,
+    markdown: false,
+    only: new Set(_SCENARIOS),
+    install: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--markdown") options.markdown = true;
+    else if (arg === "--no-install") options.install = false;
+    else if (arg === "--out") options.out = argv[++i];
+    else if (arg === "--contenders") {
+      options.contenders = new Set((argv[++i] ?? "").split(","));
+    } else if (arg === "--only") {
+      const names = (argv[++i] ?? "").split(",").filter(Boolean);
+      for (const name of names) {
+        if (!(_SCENARIOS as readonly string[]).includes(name)) {
+          throw new Error(`unknown scenario "${name}"\n\n${_USAGE}`);
+        }
+      }
+      options.only = new Set(names as _Scenario[]);
+    } else if (arg === "-h" || arg === "--help") {
+      console.log(_USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option "${arg}"\n\n${_USAGE}`);
+  }
+  return options;
+}
+
+function _log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function _cpuModel(): string {
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    return /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim() ?? "unknown CPU";
+  } catch {
+    return cpus()[0]?.model ?? "unknown CPU";
+  }
+}
+
+function _machine(): string {
+  return `${cpus().length} CPUs (nproc), ${_cpuModel()}, ${
+    (totalmem() / 2 ** 30).toFixed(0)
+  } GiB RAM, Linux ${release()}`;
+}
+
+function _load(): string {
+  return loadavg().map((n) => n.toFixed(2)).join(" ");
+}
+
+/** One pass/fail line per target of issue 6, for each tend launcher. */
+function _targets(tables: Map<_Scenario, Table>): string[][] {
+  const tends = ["tend-deno", "tend-bun", "tend-bin"];
+  const rows: string[][] = [["target", ...tends]];
+  const med = (t: Table | undefined, id: string) => {
+    const row = t?.rows.find((r) => r.id === id);
+    return row && row.samples.length ? median(row.samples) : undefined;
+  };
+  const mark = (ok: boolean | undefined, text: string) =>
+    ok === undefined ? "–" : `${ok ? "✓" : "✗"} ${text}`;
+  const big = tables.get("flood");
+  if (big) {
+    const floor = med(big, "floor");
+    rows.push([
+      `${big.title}: ≤ 1.5× floor, all lines, none torn`,
+      ...tends.map((id) => {
+        const m = med(big, id);
+        const row = big.rows.find((r) => r.id === id);
+        if (m === undefined || floor === undefined || !row) return "–";
+        const ratio = m / floor;
+        const ok = ratio <= 1.5 && row.extra.lines === "all" &&
+          row.extra.torn === "0";
+        return mark(
+          ok,
+          `${ratio.toFixed(2)}×, ${row.extra.lines}, ${row.extra.torn} torn`,
+        );
+      }),
+    ]);
+    rows.push([
+      `${big.title}: peak RSS ≤ 60 MB`,
+      ...tends.map((id) => {
+        const rss = big.rows.find((r) => r.id === id)?.extra["peak RSS"];
+        if (!rss) return "–";
+        return mark(parseFloat(rss) <= 60, rss);
+      }),
+    ]);
+  }
+  const small = tables.get("flood-small");
+  if (small) {
+    const peers = small.rows.filter((r) =>
+      r.id !== "floor" && !r.id.startsWith("tend-") && r.samples.length
+    );
+    const best = peers.length
+      ? Math.min(...peers.map((r) => median(r.samples)))
+      : undefined;
+    rows.push([
+      `${small.title}: faster than every peer`,
+      ...tends.map((id) => {
+        const m = med(small, id);
+        if (m === undefined || best === undefined) return "–";
+        return mark(m < best, `${m.toFixed(3)} s vs ${best.toFixed(3)} s`);
+      }),
+    ]);
+  }
+  const idle = tables.get("idle");
+  if (idle) {
+    rows.push([
+      "Idle CPU 0.00 s",
+      ...tends.map((id) => {
+        const m = med(idle, id);
+        return m === undefined ? "–" : mark(m < 0.005, `${m.toFixed(2)} s`);
+      }),
+    ]);
+  }
+  const sc = tables.get("scale");
+  if (sc) {
+    rows.push([
+      `${sc.title} started < 1 s`,
+      ...tends.map((id) => {
+        const m = med(sc, id);
+        return m === undefined ? "–" : mark(m < 1, `${m.toFixed(2)} s`);
+      }),
+    ]);
+  }
+  return rows;
+}
+
+function _grid(rows: string[][], markdown: boolean): string {
+  if (markdown) {
+    const line = (r: string[]) => `| ${r.join(" | ")} |`;
+    return [
+      line(rows[0]),
+      line(rows[0].map(() => "---")),
+      ...rows.slice(1).map(line),
+    ]
+      .join("\n");
+  }
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((r) => [...r[i]].length))
+  );
+  return rows.map((r) =>
+    r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
+  )
+    .join("\n");
+}
+
+async function _main(): Promise<number> {
+  const options = _parse(process.argv.slice(2));
+  const plan = options.quick ? QUICK : FULL;
+  const began = new Date();
+  if (options.install && !options.quick) installPeers(_log);
+  ensureBinary(_log);
+  const all: Contender[] = [...tendContenders(), ...peerContenders()];
+  const contenders = all.filter((c) =>
+    !c.missing && (options.contenders?.has(c.id) ?? true)
+  );
+  const notes = all.filter((c) => c.missing).map((c) =>
+    `${c.id} is not measured: ${c.missing}.`
+  );
+  notes.push(HONCHO_NOTE);
+  const tmp = mkdtempSync(join(tmpdir(), "tend-bench-"));
+  const stop = () => {
+    const n = sweepAll();
+    rmSync(tmp, { recursive: true, force: true });
+    _log(`interrupted; killed ${n} leftover processes`);
+    process.exit(130);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  const header = [
+    `Date: ${began.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    `Machine: ${_machine()}; load average at start ${_load()}`,
+    `Versions: ${versions(contenders).join("; ")}`,
+    `Mode: ${
+      options.quick
+        ? "quick (smoke test: small numbers, one or two runs, peers only in the small flood)"
+        : "full"
+    }`,
+  ];
+  console.log(header.join("\n") + "\n");
+
+  const ctx: Ctx = { plan, contenders, log: _log, tmp };
+  const tends = contenders.filter((c) => c.kind === "tend");
+  // The smoke test keeps the peers to the headline flood: they are slow to
+  // start, and a minute is the budget.
+  const most = options.quick ? tends : contenders;
+  const tables = new Map<_Scenario, Table>();
+  try {
+    // Warm-up: deno compiles and caches cli.ts on its first run.
+    for (const c of contenders) {
+      const run = start({ ...c.version, cwd: tmp, output: "null" });
+      await within(run.exited, 60_000);
+    }
+    const sizes = new Map<string, string>([
+      ["tend-bin", sizeMb(BINARY)],
+      ["tend-deno", `deno ${sizeMb(process.execPath)} + sources`],
+    ]);
+    const bun = all.find((c) => c.id === "tend-bun");
+    if (bun && !bun.missing) {
+      sizes.set("tend-bun", `bun ${sizeMb(bun.version.file)} + sources`);
+    }
+    const run = async (name: _Scenario, fn: () => Promise<Table>) => {
+      if (!options.only.has(name)) return;
+      const table = await fn();
+      tables.set(name, table);
+      console.log(renderText(table) + "\n");
+    };
+    await run("version", () => version(ctx, most, sizes));
+    await run("flood", () => flood(ctx, plan.floodBig, tends));
+    await run("flood-small", () => flood(ctx, plan.floodSmall, contenders));
+    await run("ten", () => tenFlood(ctx, most));
+    await run("startup", () => startup(ctx, most));
+    await run("shutdown", () => shutdown(ctx, most, false));
+    await run("stubborn", () => shutdown(ctx, most, true));
+    await run("rss", () => idleRss(ctx, most));
+    await run("idle", () => idleCpu(ctx, most));
+    await run("scale", () => scale(ctx, most));
+  } finally {
+    const left = sweepAll();
+    if (left) _log(`killed ${left} leftover processes`);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  header[1] += `, at end ${_load()}`;
+  const targets = _targets(tables);
+  console.log("Targets (issue 6)\n" + _grid(targets, false) + "\n");
+  for (const note of notes) console.log(note);
+
+  const markdown = [
+    ...header.map((h) => h + "  "),
+    "",
+    ...[...tables.values()].flatMap((t) => [renderMarkdown(t), ""]),
+    "**Targets** (issue 6)",
+    "",
+    _grid(targets, true),
+    "",
+    ...notes.map((n) => `- ${n}`),
+    "",
+    "Reproduce: `deno task bench` (writes bench/results.md); smoke test: `deno task bench --quick`.",
+    "",
+  ].join("\n");
+  if (options.markdown) console.log("\n" + markdown);
+  const out = options.out ??
+    (options.quick ? undefined : join(ROOT, "bench", "results.md"));
+  if (out) {
+    writeFileSync(out, markdown);
+    _log(`wrote ${out}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    process.exit(await _main());
+  } catch (error) {
+    sweepAll();
+    _log(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}
