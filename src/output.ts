@@ -18,6 +18,69 @@ export const MAX_LINE = 1 << 20;
 const _NL = 0x0a;
 const _encoder = new TextEncoder();
 
+/** Newlines in `chunk[0..last]`; `chunk[last]` is one. */
+function _countBytes(chunk: Uint8Array, last: number): number {
+  let lines = 1;
+  for (let i = 0; i < last; i++) if (chunk[i] === _NL) lines++;
+  return lines;
+}
+
+/** Same as {@linkcode _countBytes}, for long lines. */
+function _countLines(chunk: Uint8Array, last: number): number {
+  let lines = 1;
+  for (let i = chunk.indexOf(_NL); i < last; i = chunk.indexOf(_NL, i + 1)) {
+    lines++;
+  }
+  return lines;
+}
+
+/**
+ * Copies `chunk[0..last]` to `out` from `at`, with `prefix` after every
+ * newline but the last. These loops live in small functions of their own
+ * so that the JIT optimizes them early and whole.
+ */
+function _copyBytes(
+  chunk: Uint8Array,
+  last: number,
+  out: Uint8Array,
+  at: number,
+  prefix: Uint8Array,
+): void {
+  const width = prefix.length;
+  for (let i = 0; i < last; i++) {
+    const b = chunk[i];
+    out[at++] = b;
+    if (b === _NL) {
+      for (let j = 0; j < width; j++) out[at++] = prefix[j];
+    }
+  }
+  out[at] = _NL;
+}
+
+/** Same as {@linkcode _copyBytes}, for long lines. */
+function _copyLines(
+  chunk: Uint8Array,
+  last: number,
+  out: Uint8Array,
+  at: number,
+  prefix: Uint8Array,
+): void {
+  const width = prefix.length;
+  let start = 0;
+  for (;;) {
+    const end = chunk.indexOf(_NL, start) + 1;
+    if (end - start < 64) {
+      for (let i = start; i < end; i++) out[at++] = chunk[i];
+    } else {
+      out.set(chunk.subarray(start, end), at);
+      at += end - start;
+    }
+    if (end > last) return;
+    start = end;
+    for (let j = 0; j < width; j++) out[at++] = prefix[j];
+  }
+}
+
 /**
  * Splits a byte stream into lines and prefixes each one. Holds at most
  * `maxLine` bytes of an unfinished line; past that the piece is emitted as a
@@ -36,6 +99,8 @@ const _encoder = new TextEncoder();
 export class LineSplitter {
   #pending: Uint8Array[] = [];
   #pendingLength = 0;
+  /** Mean length of the lines in the last chunk, with the newline. */
+  #lineLength = 0;
   readonly #maxLine: number;
 
   /**
@@ -69,47 +134,31 @@ export class LineSplitter {
         ? this._cut(prefix)
         : undefined;
     }
-    let lines = 0;
-    for (
-      let i = chunk.indexOf(_NL);
-      i !== -1 && i <= last;
-      i = chunk.indexOf(_NL, i + 1)
-    ) {
-      lines++;
-    }
+    // Short lines (a flood of numbers) are cheapest found and copied byte
+    // by byte in one loop; long ones with indexOf() and set(), whose cost
+    // per call is repaid by their length. The last chunk's line length
+    // picks the way.
+    const short = this.#lineLength < 48;
+    const lines = short ? _countBytes(chunk, last) : _countLines(chunk, last);
+    this.#lineLength = (last + 1) / lines;
+    const width = prefix.length;
     // A line longer than maxLine that ends in this chunk is emitted whole
     // rather than cut: it is already in memory, and whole lines are kinder.
     const out = new Uint8Array(
-      lines * prefix.length + this.#pendingLength + last + 1,
+      lines * width + this.#pendingLength + last + 1,
     );
-    const width = prefix.length;
     let at = 0;
-    for (let j = 0; j < width; j++) out[at + j] = prefix[j];
-    at += width;
+    for (let j = 0; j < width; j++) out[at++] = prefix[j];
     for (const part of this.#pending) {
       out.set(part, at);
       at += part.length;
     }
     this.#pending = [];
     this.#pendingLength = 0;
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf(_NL, start) + 1;
-      // Short lines are copied byte by byte: cheaper than a subarray and a
-      // set() call per line, which dominate a flood of short lines.
-      if (end - start < 64) {
-        for (let i = start; i < end; i++) out[at++] = chunk[i];
-      } else {
-        out.set(chunk.subarray(start, end), at);
-        at += end - start;
-      }
-      start = end;
-      if (end > last) break;
-      for (let j = 0; j < width; j++) out[at + j] = prefix[j];
-      at += width;
-    }
-    if (start < chunk.length) {
-      this._hold(chunk.slice(start));
+    if (short) _copyBytes(chunk, last, out, at, prefix);
+    else _copyLines(chunk, last, out, at, prefix);
+    if (last + 1 < chunk.length) {
+      this._hold(chunk.slice(last + 1));
       if (this.#pendingLength >= this.#maxLine) {
         const cut = this._cut(prefix);
         const joined = new Uint8Array(out.length + cut.length);
