@@ -18,6 +18,43 @@ export const MAX_LINE = 1 << 20;
 const _NL = 0x0a;
 const _encoder = new TextEncoder();
 
+function _alloc(size: number): Uint8Array {
+  return new Uint8Array(size);
+}
+
+// Output buffers of a flood are recycled once written: fresh ones cost a
+// zero-fill and a page fault per 4 KiB, more than the line splitting
+// itself. Only large buffers are pooled, a few, each at most twice the size
+// asked for, so memory stays bounded.
+const _POOL_MIN = 1 << 14;
+const _POOL_MAX = 1 << 22;
+const _POOL_COUNT = 4;
+const _pool: ArrayBuffer[] = [];
+
+/** A buffer of `size` bytes, from the pool when one fits. */
+function _take(size: number): Uint8Array {
+  if (size < _POOL_MIN || size > _POOL_MAX) return new Uint8Array(size);
+  for (let i = _pool.length - 1; i >= 0; i--) {
+    const buffer = _pool[i];
+    if (buffer.byteLength >= size && buffer.byteLength <= 2 * size) {
+      _pool.splice(i, 1);
+      return new Uint8Array(buffer, 0, size);
+    }
+  }
+  // Round up so that the next chunk, a little larger or smaller, fits.
+  let capacity = _POOL_MIN;
+  while (capacity < size) capacity *= 2;
+  return new Uint8Array(new ArrayBuffer(capacity), 0, size);
+}
+
+/** Gives a written buffer from {@linkcode _take} back to the pool. */
+function _give(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as ArrayBuffer;
+  if (buffer.byteLength < _POOL_MIN || buffer.byteLength > _POOL_MAX) return;
+  if (_pool.length >= _POOL_COUNT) _pool.shift();
+  _pool.push(buffer);
+}
+
 /** Newlines in `chunk[0..last]`; `chunk[last]` is one. */
 function _countBytes(chunk: Uint8Array, last: number): number {
   let lines = 1;
@@ -120,8 +157,13 @@ export class LineSplitter {
   /**
    * Takes a chunk and returns its complete lines, each with `prefix` before
    * it, as one buffer; `undefined` when the chunk completed no line.
+   * `alloc` makes the buffer for the lines (default: a new Uint8Array).
    */
-  push(chunk: Uint8Array, prefix: Uint8Array): Uint8Array | undefined {
+  push(
+    chunk: Uint8Array,
+    prefix: Uint8Array,
+    alloc: (size: number) => Uint8Array = _alloc,
+  ): Uint8Array | undefined {
     // A Node Buffer's own indexOf and subarray are several times slower
     // than the typed array's on Deno; view the same bytes as a plain array.
     if (chunk.constructor !== Uint8Array) {
@@ -144,9 +186,7 @@ export class LineSplitter {
     const width = prefix.length;
     // A line longer than maxLine that ends in this chunk is emitted whole
     // rather than cut: it is already in memory, and whole lines are kinder.
-    const out = new Uint8Array(
-      lines * width + this.#pendingLength + last + 1,
-    );
+    const out = alloc(lines * width + this.#pendingLength + last + 1);
     let at = 0;
     for (let j = 0; j < width; j++) out[at++] = prefix[j];
     for (const part of this.#pending) {
@@ -418,8 +458,8 @@ export class LineStream {
 
   /** Prints the complete lines in `chunk`; keeps the rest for later. */
   push(chunk: Uint8Array): Promise<void> | undefined {
-    const out = this.#splitter.push(chunk, this.#prefix());
-    return out ? this.#sink.write(out) : undefined;
+    const out = this.#splitter.push(chunk, this.#prefix(), _take);
+    return out ? this.#sink.write(out, () => _give(out)) : undefined;
   }
 
   /** Prints the final line if it had no newline. */

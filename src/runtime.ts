@@ -13,8 +13,11 @@ export interface ByteSink {
    * Queues bytes in order. Returns `undefined` when the caller may go on
    * writing, or a promise that settles when the queue has drained enough:
    * callers pause their sources until then, so memory stays bounded.
+   * `done`, if given, may be called once the sink is finished with `bytes`
+   * (they were written), so the caller can reuse the buffer; a sink need
+   * not ever call it.
    */
-  write(bytes: Uint8Array): Promise<void> | undefined;
+  write(bytes: Uint8Array, done?: () => void): Promise<void> | undefined;
   /** Settles when everything queued so far is written, or the sink broke. */
   flush(): Promise<void>;
   /** True once a write failed (the reader went away); later writes are dropped. */
@@ -65,6 +68,8 @@ const _HIGH_WATER = 1 << 20;
  */
 export class QueuedSink implements ByteSink {
   #queue: Uint8Array[] = [];
+  /** The `done` of each queued buffer, when this sink calls them. */
+  #dones: ((() => void) | undefined)[] = [];
   #queued = 0;
   #pumping = false;
   #broken = false;
@@ -76,25 +81,35 @@ export class QueuedSink implements ByteSink {
   #stallTimer?: ReturnType<typeof setTimeout>;
   readonly #writeAll: WriteAll;
   readonly #onBroken?: (error: unknown) => void;
+  readonly #reuse: boolean;
 
   /**
    * Makes an empty sink.
    *
    * @param writeAll writes one buffer completely
    * @param onBroken called once, when a write fails
+   * @param reuse true when `writeAll` keeps no hold of a buffer once it has
+   *   settled: the sink then calls each write's `done`, and writers reuse
+   *   their buffers instead of asking the allocator for fresh pages
    */
-  constructor(writeAll: WriteAll, onBroken?: (error: unknown) => void) {
+  constructor(
+    writeAll: WriteAll,
+    onBroken?: (error: unknown) => void,
+    reuse = false,
+  ) {
     this.#writeAll = writeAll;
     this.#onBroken = onBroken;
+    this.#reuse = reuse;
   }
 
   get broken(): boolean {
     return this.#broken;
   }
 
-  write(bytes: Uint8Array): Promise<void> | undefined {
+  write(bytes: Uint8Array, done?: () => void): Promise<void> | undefined {
     if (this.#broken || bytes.length === 0) return undefined;
     this.#queue.push(bytes);
+    this.#dones.push(this.#reuse ? done : undefined);
     this.#queued += bytes.length;
     if (!this.#pumping) this.#pump();
     if (this.#queued <= _HIGH_WATER) return undefined;
@@ -139,13 +154,17 @@ export class QueuedSink implements ByteSink {
         // Buffers go out one by one: joining them would copy every byte
         // once more, which costs more than the extra write calls.
         const batch = this.#queue;
+        const dones = this.#dones;
         this.#queue = [];
-        for (const bytes of batch) {
+        this.#dones = [];
+        for (let i = 0; i < batch.length; i++) {
+          const bytes = batch[i];
           this.#writeStarted = Date.now();
           this._armStall();
           await this.#writeAll(bytes);
           // Given up on while this write was stuck: the queue is gone.
           if (this.#broken) break;
+          dones[i]?.();
           this.#queued -= bytes.length;
           if (this.#queued <= _HIGH_WATER) this._release();
         }
@@ -182,6 +201,7 @@ export class QueuedSink implements ByteSink {
     if (this.#broken) return;
     this.#broken = true;
     this.#queue = [];
+    this.#dones = [];
     this.#queued = 0;
     this.#onBroken?.(error);
     this._release();
@@ -214,10 +234,14 @@ export function openStdout(
   const deno = _deno();
   if (deno) {
     const file = deno.stdout;
-    return new QueuedSink(async (bytes) => {
-      let at = 0;
-      while (at < bytes.length) at += await file.write(bytes.subarray(at));
-    }, onBroken);
+    return new QueuedSink(
+      async (bytes) => {
+        let at = 0;
+        while (at < bytes.length) at += await file.write(bytes.subarray(at));
+      },
+      onBroken,
+      true,
+    );
   }
   // Without a listener an EPIPE on stdout is an uncaught exception.
   process.stdout.on("error", () => {});
@@ -230,6 +254,7 @@ export function openStdout(
         );
       }),
     onBroken,
+    true,
   );
 }
 
