@@ -240,9 +240,12 @@ export function cpuTicks(pid: number): number | undefined {
   }
 }
 
-/** Context switches of all the process's threads: how often it woke up. */
-export function wakeups(pid: number): number | undefined {
-  let total = 0;
+/**
+ * Context switches of each of the process's threads, by thread id: how
+ * often it woke up. Compare two samples with {@linkcode wakeupsBetween}.
+ */
+export function wakeups(pid: number): Map<string, number> | undefined {
+  const counts = new Map<string, number>();
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
@@ -254,11 +257,24 @@ export function wakeups(pid: number): number | undefined {
       const status = readFileSync(`/proc/${pid}/task/${task}/status`, "latin1");
       const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
       const n = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status);
-      total += Number(v?.[1] ?? 0) + Number(n?.[1] ?? 0);
+      counts.set(task, Number(v?.[1] ?? 0) + Number(n?.[1] ?? 0));
     } catch {
       // The thread ended.
     }
   }
+  return counts;
+}
+
+/**
+ * Wakeups between two samples of {@linkcode wakeups}: threads that ended in
+ * between are left out, threads that started count from zero.
+ */
+export function wakeupsBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): number {
+  let total = 0;
+  for (const [task, count] of after) total += count - (before.get(task) ?? 0);
   return total;
 }
 

@@ -30,6 +30,7 @@ import {
   sleep,
   start,
   wakeups,
+  wakeupsBetween,
   watchPeak,
   within,
 } from "./proc.ts";
@@ -592,14 +593,15 @@ export async function idleCpu(
         }
       }));
       await sleep(1000);
-      const before = runs.map((
-        { run },
-      ) => [cpuTicks(run.pid), wakeups(run.pid)]);
+      const before = runs.map(({ run }) => ({
+        cpu: cpuTicks(run.pid),
+        woke: wakeups(run.pid),
+      }));
       await sleep(ctx.plan.idleWindow * 1000);
       runs.forEach(({ entry, run }, i) => {
         const cpu = cpuTicks(run.pid);
         const woke = wakeups(run.pid);
-        const [cpu0, woke0] = before[i];
+        const { cpu: cpu0, woke: woke0 } = before[i];
         if (run.done() || cpu === undefined || cpu0 === undefined) {
           _fail(rows.get(entry.id)!, "exited");
           return;
@@ -608,7 +610,7 @@ export async function idleCpu(
         if (woke !== undefined && woke0 !== undefined) {
           wakes.set(entry.id, [
             ...(wakes.get(entry.id) ?? []),
-            (woke - woke0) / ctx.plan.idleWindow,
+            wakeupsBetween(woke0, woke) / ctx.plan.idleWindow,
           ]);
         }
       });
