@@ -83,18 +83,18 @@ export const QUICK: Plan = {
   quick: true,
   floodBig: 200_000,
   floodSmall: 20_000,
-  floodReps: 2,
+  floodReps: 1,
   tenLines: 10_000,
   tenReps: 1,
-  startupReps: 2,
+  startupReps: 1,
   shutdownReps: 1,
-  idleRssProcs: 50,
+  idleRssProcs: 20,
   idleRssReps: 1,
   idleWindow: 2,
   idleReps: 1,
-  scaleProcs: 50,
+  scaleProcs: 20,
   scaleReps: 1,
-  versionReps: 2,
+  versionReps: 1,
 };
 
 /** What every scenario gets. */
