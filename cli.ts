@@ -270,7 +270,8 @@ function _count(value: string | undefined, flag: string): number | undefined {
 /** How long a stop signal lets one write to a stalled stdout wait. */
 const _STALL_MS = 100;
 
-async function _start(flags: Flags, positionals: string[]): Promise<number> {
+/** parse -> plan: the env, the Procfile and the instances to run. */
+function _plan(flags: Flags, only: string[] = []) {
   const ctx = _loadEnv(flags);
   _required(flags, ctx);
   const procfile = _procfile(flags, ctx);
@@ -280,11 +281,16 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     entries.map((e) => e.name),
   );
   const instances = plan(entries, {
-    only: positionals,
+    only,
     formation,
     basePort: _basePort(flags, ctx.env),
     path: procfile.shown,
   });
+  return { ctx, procfile, entries, instances };
+}
+
+async function _start(flags: Flags, positionals: string[]): Promise<number> {
+  const { ctx, procfile, entries, instances } = _plan(flags, positionals);
   if (instances.length === 0) {
     throw new TendError({
       path: procfile.shown,
@@ -430,19 +436,7 @@ async function _export(flags: Flags, positionals: string[]): Promise<number> {
       })`,
     );
   }
-  const ctx = _loadEnv(flags);
-  _required(flags, ctx);
-  const procfile = _procfile(flags, ctx);
-  const entries = parseProcfile(procfile.text, procfile.shown);
-  const formation = parseFormation(
-    (flags.formation ?? []).join(","),
-    entries.map((e) => e.name),
-  );
-  const instances = plan(entries, {
-    formation,
-    basePort: _basePort(flags, ctx.env),
-    path: procfile.shown,
-  });
+  const { ctx, instances } = _plan(flags);
   const written = await writeExport(format, resolve(dir), {
     app: flags.app ?? basename(ctx.appRoot),
     appRoot: ctx.appRoot,
