@@ -20,6 +20,7 @@ import {
   checkRequired,
   DEFAULT_EXAMPLE_FILE,
   exampleKeys,
+  isSecretName,
   loadEnv,
   readInput,
 } from "./src/env.ts";
@@ -389,8 +390,6 @@ function _check(flags: Flags): number {
   return 0;
 }
 
-const _SECRET = /KEY|SECRET|TOKEN|PASSWORD/i;
-
 function _env(flags: Flags): number {
   const ctx = _loadEnv(flags);
   const pairs = Object.entries(ctx.env)
@@ -400,7 +399,7 @@ function _env(flags: Flags): number {
       [key, value],
     ): [string, string] => [
       key,
-      !flags.showSecrets && _SECRET.test(key) && value ? "********" : value,
+      !flags.showSecrets && isSecretName(key) && value ? "********" : value,
     ]);
   process.stdout.write(stringify(pairs));
   return 0;

@@ -185,3 +185,18 @@ export function checkRequired(
     });
   }
 }
+
+/**
+ * Whether a key looks secret (`*KEY*`, `*SECRET*`, `*TOKEN*`, `*PASSWORD*`,
+ * any case): `tend env` masks its value and the Kubernetes export puts it in
+ * the Secret rather than the ConfigMap. One rule, so the two never disagree.
+ *
+ * @example
+ * ```ts
+ * import { isSecretName } from "./env.ts";
+ * console.assert(isSecretName("STRIPE_api_key") && !isSecretName("GREETING"));
+ * ```
+ */
+export function isSecretName(name: string): boolean {
+  return /KEY|SECRET|TOKEN|PASSWORD/i.test(name);
+}

@@ -33,24 +33,9 @@ import {
   sharedEnv,
 } from "./common.ts";
 import { toYaml, type YamlValue } from "./yaml.ts";
+import { isSecretName } from "../env.ts";
 
 type _Obj = { [key: string]: YamlValue };
-
-const _SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD/i;
-
-/**
- * Whether an environment variable is exported into the Secret rather than
- * the ConfigMap.
- *
- * @example
- * ```ts
- * import { isSecretName } from "./kubernetes.ts";
- * console.assert(isSecretName("STRIPE_api_key") && !isSecretName("GREETING"));
- * ```
- */
-export function isSecretName(name: string): boolean {
-  return _SECRET_NAME.test(name);
-}
 
 // FNV-1a: a short, stable suffix that keeps truncated names distinct.
 function _hash(text: string): string {
