@@ -6,10 +6,7 @@
  * @module
  */
 
-/** Exit status for a usage error: unknown flag, bad flag value. */
-export const EXIT_USAGE = 2;
-/** Exit status for bad input files, unknown process types, missing files. */
-export const EXIT_FAILURE = 1;
+import { EXIT_FAILURE, EXIT_USAGE } from "./status.ts";
 
 /** Where in a file a problem is. Lines and columns count from 1. */
 export interface Place {

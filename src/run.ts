@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { signalStatus } from "./supervisor.ts";
+import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, exitStatus } from "./status.ts";
 
 /** Options for {@linkcode runCommand}. */
 export interface RunOptions {
@@ -78,11 +78,11 @@ export function runCommand(
           argv[0]
         }\n`,
       );
-      done(missing ? 127 : 126);
+      done(missing ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE);
     });
     child.once(
       "exit",
-      (code, signal) => done(code ?? signalStatus(signal ?? "SIGKILL")),
+      (code, signal) => done(exitStatus(code, signal)),
     );
   });
 }

@@ -11,7 +11,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { COMMANDS, parseArgs } from "../src/args.ts";
 import { DotenvError, parse } from "../src/dotenv.ts";
-import { EXIT_FAILURE, EXIT_USAGE, TendError } from "../src/errors.ts";
+import { TendError } from "../src/errors.ts";
+import { EXIT_FAILURE, EXIT_USAGE } from "../src/status.ts";
 import {
   type Instance,
   parseFormation,
