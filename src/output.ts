@@ -10,7 +10,8 @@
  *
  * @module
  */
-import type { ByteSink } from "./runtime.ts";
+import { describeEvent, type TendEvent } from "./events.ts";
+import type { ByteSink } from "./sink.ts";
 
 /** The longest line held in memory; a longer one is cut into pieces. */
 export const MAX_LINE = 1 << 20;
@@ -360,6 +361,11 @@ export class Printer {
   stream(name: string): LineStream {
     const label = this._label(name);
     return new LineStream(this.sink, () => this._prefix(label));
+  }
+
+  /** Prints one of tend's own events under the `system` name. */
+  event(event: TendEvent): Promise<void> | undefined {
+    return this.system(describeEvent(event));
   }
 
   /** Prints one of tend's own lines under the `system` name. */
