@@ -1,12 +1,16 @@
 /**
- * Command-line parsing for the `tend` CLI: flags honcho and foreman users
- * already type, accepted before or after the subcommand.
+ * The `tend` command line: one table of flags drives parsing, the check
+ * that a flag applies to the command, and the help text.
+ *
+ * The command is found first; every flag is then read as that command
+ * defines it, wherever it stands (`tend -t tpl export ...` and
+ * `tend export ... -t tpl` mean the same).
  *
  * @module
  */
 import { UsageError } from "./errors.ts";
 
-/** The subcommands. */
+/** The subcommands, in the order the help lists them. */
 export const COMMANDS = [
   "start",
   "run",
@@ -19,16 +23,7 @@ export const COMMANDS = [
 /** A subcommand name. */
 export type Command = typeof COMMANDS[number];
 
-interface _Flag {
-  long: string;
-  short?: string;
-  value: boolean;
-  key: keyof Flags;
-  repeat?: boolean;
-  commands?: readonly Command[];
-}
-
-/** Every flag value, after parsing; absent flags are undefined. */
+/** Every flag value after parsing; absent flags are undefined. */
 export interface Flags {
   procfile?: string;
   env?: string[];
@@ -57,97 +52,232 @@ export interface Flags {
   version?: boolean;
 }
 
-const _FLAGS: readonly _Flag[] = [
-  { long: "procfile", short: "f", value: true, key: "procfile" },
-  { long: "env", short: "e", value: true, key: "env", repeat: true },
-  { long: "app-root", short: "d", value: true, key: "appRoot" },
-  { long: "root", value: true, key: "appRoot" },
+/** One row of the flag table. */
+export interface FlagSpec {
+  /** The long name, without `--`. */
+  long: string;
+  /** The one-letter name, without `-`. */
+  short?: string;
+  /** Other long names accepted (`no-colour`). */
+  aliases?: readonly string[];
+  /** Where the value lands in {@linkcode Flags}. */
+  key: keyof Flags;
+  /** The value's placeholder in the help (`FILE`); absent for a switch. */
+  value?: string;
+  /** Repeatable: each value is appended. */
+  repeat?: boolean;
+  /** The commands that take it. */
+  commands: readonly Command[];
+  /** One line for the help. */
+  help: string;
+}
+
+/** The commands that load a project (Procfile, env files, ports). */
+const _PROJECT: readonly Command[] = ["start", "run", "check", "env", "export"];
+const _FORMATION: readonly Command[] = ["start", "check", "export"];
+
+/**
+ * Every flag, in the order the help lists them. A name means the same kind
+ * of flag (switch or value) for every command, so the command can be found
+ * before the flags are read.
+ */
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    long: "procfile",
+    short: "f",
+    key: "procfile",
+    value: "FILE",
+    commands: _PROJECT,
+    help: "the Procfile (default: $PROCFILE, else ./Procfile)",
+  },
+  {
+    long: "env",
+    short: "e",
+    key: "env",
+    value: "FILE[,FILE]",
+    repeat: true,
+    commands: _PROJECT,
+    help: "env files in order, later ones win (default: .env)",
+  },
+  {
+    long: "app-root",
+    short: "d",
+    aliases: ["root"],
+    key: "appRoot",
+    value: "DIR",
+    commands: _PROJECT,
+    help: "the app's directory (default: the Procfile's)",
+  },
   {
     long: "concurrency",
     short: "c",
-    value: true,
     key: "formation",
+    value: "SPEC",
     repeat: true,
+    commands: _FORMATION,
+    help: "instances per type: web=2,worker=1 (all=N sets the default)",
   },
   {
     long: "formation",
     short: "m",
-    value: true,
     key: "formation",
+    value: "SPEC",
     repeat: true,
+    commands: _FORMATION,
+    help: "same as -c (foreman's name)",
   },
-  { long: "port", short: "p", value: true, key: "port" },
-  { long: "override", value: false, key: "override" },
-  { long: "example", value: true, key: "example" },
-  { long: "help", short: "h", value: false, key: "help" },
-  { long: "version", value: false, key: "version" },
-  // start
+  {
+    long: "port",
+    short: "p",
+    key: "port",
+    value: "N",
+    commands: _PROJECT,
+    help: "base port (default: $PORT, else 5000)",
+  },
+  {
+    long: "override",
+    key: "override",
+    commands: _PROJECT,
+    help: "env files win over the process environment",
+  },
+  {
+    long: "example",
+    key: "example",
+    value: "FILE",
+    commands: _PROJECT,
+    help: "keys that must be set (default: .env.example, if it exists)",
+  },
   {
     long: "timeout",
     short: "t",
-    value: true,
     key: "timeout",
+    value: "SECONDS",
     commands: ["start"],
+    help: "wait before SIGKILL after the stop signal (default 5)",
   },
   {
     long: "quiet",
     short: "q",
-    value: true,
     key: "quiet",
+    value: "TYPES",
     repeat: true,
     commands: ["start"],
+    help: "do not print the output of these types",
   },
-  { long: "no-color", value: false, key: "noColor", commands: ["start"] },
-  { long: "no-colour", value: false, key: "noColor", commands: ["start"] },
-  { long: "no-prefix", value: false, key: "noPrefix", commands: ["start"] },
+  {
+    long: "no-color",
+    aliases: ["no-colour"],
+    key: "noColor",
+    commands: ["start"],
+    help: "no colours (also NO_COLOR; FORCE_COLOR forces them)",
+  },
+  {
+    long: "no-prefix",
+    key: "noPrefix",
+    commands: ["start"],
+    help: "print bare lines, without time and name",
+  },
   {
     long: "no-timestamp",
-    value: false,
     key: "noTimestamp",
     commands: ["start"],
+    help: "leave the time out of the prefix",
   },
   {
     long: "can-die",
-    value: true,
     key: "canDie",
+    value: "TYPES",
     repeat: true,
     commands: ["start"],
+    help: 'these may exit without stopping the others ("all")',
   },
   {
     long: "restart",
-    value: true,
     key: "restart",
+    value: "TYPES",
     repeat: true,
     commands: ["start"],
+    help: 'restart these when they exit, with backoff ("all")',
   },
   {
     long: "max-restarts",
-    value: true,
     key: "maxRestarts",
+    value: "N",
     commands: ["start"],
+    help: "after N restarts of an instance its exit counts as final",
   },
   {
     long: "stop-signal",
-    value: true,
     key: "stopSignal",
+    value: "TYPE=SIG",
     repeat: true,
     commands: ["start"],
+    help: "first signal for a type at shutdown (default TERM)",
   },
-  // env
-  { long: "show-secrets", value: false, key: "showSecrets", commands: ["env"] },
-  // export
-  { long: "app", short: "a", value: true, key: "app", commands: ["export"] },
-  { long: "user", short: "u", value: true, key: "user", commands: ["export"] },
-  { long: "log", short: "l", value: true, key: "log", commands: ["export"] },
-  { long: "image", value: true, key: "image", commands: ["export"] },
+  {
+    long: "show-secrets",
+    key: "showSecrets",
+    commands: ["env"],
+    help: "print values of *KEY*, *SECRET*, *TOKEN*, *PASSWORD* keys",
+  },
+  {
+    long: "app",
+    short: "a",
+    key: "app",
+    value: "NAME",
+    commands: ["export"],
+    help: "app name (default: the app root's directory name)",
+  },
+  {
+    long: "user",
+    short: "u",
+    key: "user",
+    value: "USER",
+    commands: ["export"],
+    help: "user to run as",
+  },
+  {
+    long: "log",
+    short: "l",
+    key: "log",
+    value: "DIR",
+    commands: ["export"],
+    help: "log directory",
+  },
+  {
+    long: "image",
+    key: "image",
+    value: "IMAGE",
+    commands: ["export"],
+    help: "container image (compose, kubernetes)",
+  },
   {
     long: "template",
     short: "t",
-    value: true,
     key: "template",
+    value: "DIR",
     commands: ["export"],
+    help: "templates that override the built-in ones",
   },
-  { long: "force", value: false, key: "force", commands: ["export"] },
+  {
+    long: "force",
+    key: "force",
+    commands: ["export"],
+    help: "overwrite existing files",
+  },
+  {
+    long: "help",
+    short: "h",
+    key: "help",
+    commands: COMMANDS,
+    help: "show help",
+  },
+  {
+    long: "version",
+    key: "version",
+    commands: COMMANDS,
+    help: "print the version",
+  },
 ];
 
 /** The parsed command line. */
@@ -162,62 +292,176 @@ export interface ParsedArgs {
   dashdash: boolean;
 }
 
-function _find(
-  name: string,
-  short: boolean,
-  command: Command | undefined,
-): _Flag | undefined {
-  const matches = _FLAGS.filter((
-    f,
-  ) => (short ? f.short === name : f.long === name));
-  // -t is --timeout for start and --template for export, as in foreman.
-  return matches.find((f) =>
-    !f.commands || !command || f.commands.includes(command)
-  ) ??
-    matches[0];
+function _names(spec: FlagSpec): string[] {
+  return [spec.long, ...(spec.aliases ?? [])];
+}
+
+/** Every spec with that name, for any command. */
+function _specs(name: string, short: boolean): FlagSpec[] {
+  return FLAGS.filter((f) =>
+    short ? f.short === name : _names(f).includes(name)
+  );
+}
+
+/** Edit distance, for "did you mean". */
+function _distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j] + 1,
+        next[j - 1] + 1,
+        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length];
 }
 
 /**
- * Parses `tend`'s arguments. Flags may stand before or after the
- * subcommand; for `run`, everything from the first argument that is not a
- * flag (or after `--`) is the command. Throws {@linkcode UsageError} for an
- * unknown flag, a missing value, or an unknown subcommand.
+ * The candidate closest to `word` when it is plausibly a typo of it, else
+ * undefined.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { suggest } from "./args.ts";
+ * assert.equal(suggest("strat", ["start", "run"]), "start");
+ * assert.equal(suggest("xyz", ["start", "run"]), undefined);
+ * ```
+ */
+export function suggest(
+  word: string,
+  candidates: Iterable<string>,
+): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = _distance(word, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+function _unknownFlag(shown: string, command: Command | undefined): never {
+  const long = shown.startsWith("--");
+  const pool = FLAGS.filter((f) => !command || f.commands.includes(command))
+    .flatMap((f) => long ? _names(f).map((n) => `--${n}`) : []);
+  const near = long ? suggest(shown, pool) : undefined;
+  throw new UsageError(
+    near
+      ? `unknown flag ${shown}: did you mean ${near}?`
+      : `unknown flag ${shown} (see "tend --help")`,
+  );
+}
+
+/** True when a flag of that name takes a value (for any command). */
+function _takesValue(name: string, short: boolean): boolean {
+  return _specs(name, short).some((f) => f.value !== undefined);
+}
+
+/**
+ * Finds the subcommand: the first argument that is neither a flag nor a
+ * flag's value. Flags are only skipped here; they are read once the
+ * command is known.
+ */
+function _findCommand(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return -1;
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && _takesValue(arg.slice(2), false)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        if (_takesValue(arg[j], true)) {
+          if (j === arg.length - 1) i++;
+          break;
+        }
+      }
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+/** The spec of a flag for `command`, or a usage error saying why not. */
+function _resolve(
+  name: string,
+  short: boolean,
+  command: Command,
+): FlagSpec {
+  const shown = short ? `-${name}` : `--${name}`;
+  const specs = _specs(name, short);
+  if (specs.length === 0) _unknownFlag(shown, command);
+  const spec = specs.find((f) => f.commands.includes(command));
+  if (!spec) {
+    throw new UsageError(`${shown} does not apply to "tend ${command}"`);
+  }
+  return spec;
+}
+
+/**
+ * Parses `tend`'s arguments. The command is found first, then every flag
+ * is read as that command defines it, before or after the command; for
+ * `run`, everything from the first argument that is not a flag (or after
+ * `--`) is the command to run. Throws {@linkcode UsageError} for an unknown
+ * command or flag (suggesting the nearest), a flag the command does not
+ * take, or a missing value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { parseArgs } from "./args.ts";
  * const a = parseArgs(["-e", ".env.x", "run", "ls", "-l"]);
- * console.assert(a.command === "run" && a.positionals.join(" ") === "ls -l");
- * console.assert(a.flags.env?.[0] === ".env.x");
+ * assert.equal(a.command, "run");
+ * assert.deepEqual(a.positionals, ["ls", "-l"]);
+ * assert.deepEqual(a.flags.env, [".env.x"]);
+ * // -t is --template for export, wherever it stands.
+ * assert.equal(parseArgs(["-t", "tpl", "export", "runit", "out"]).flags.template, "tpl");
  * ```
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const at = _findCommand(argv);
+  let command: Command;
+  if (at === -1) {
+    command = argv.includes("--version") ? "version" : "help";
+  } else if ((COMMANDS as readonly string[]).includes(argv[at])) {
+    command = argv[at] as Command;
+  } else {
+    const near = suggest(argv[at], COMMANDS);
+    throw new UsageError(
+      near
+        ? `unknown command "${argv[at]}": did you mean "${near}"?`
+        : `unknown command "${argv[at]}" (commands: ${COMMANDS.join(", ")})`,
+    );
+  }
   const flags: Flags = {};
   const positionals: string[] = [];
-  let command: Command | undefined;
   let dashdash = false;
-  const record = (flag: _Flag, value: string | true, shown: string) => {
-    if (flag.commands && command && !flag.commands.includes(command)) {
-      throw new UsageError(`${shown} does not apply to "tend ${command}"`);
-    }
+  const record = (spec: FlagSpec, value: string | true) => {
     const bag = flags as Record<string, unknown>;
-    if (flag.repeat) {
-      const list = (bag[flag.key] as string[] | undefined) ?? [];
+    if (spec.repeat) {
+      const list = (bag[spec.key] as string[] | undefined) ?? [];
       list.push(value as string);
-      bag[flag.key] = list;
+      bag[spec.key] = list;
     } else {
-      bag[flag.key] = value;
+      bag[spec.key] = value;
     }
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const inCommand = command === "run" && positionals.length > 0;
-    if (inCommand) {
+    if (i === at) continue;
+    if (command === "run" && positionals.length > 0) {
       positionals.push(arg);
       continue;
     }
     if (arg === "--") {
-      if (!command) command = "start";
       dashdash = positionals.length === 0;
       positionals.push(...argv.slice(i + 1));
       if (command === "run" && positionals.length === 0) {
@@ -228,56 +472,38 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq === -1 ? undefined : eq);
-      const flag = _find(name, false, command);
-      if (!flag) {
-        throw new UsageError(`unknown flag --${name} (see "tend --help")`);
-      }
-      if (!flag.value) {
+      const spec = _resolve(name, false, command);
+      if (spec.value === undefined) {
         if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-        record(flag, true, `--${name}`);
+        record(spec, true);
         continue;
       }
-      let value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
       if (eq === -1 && value.startsWith("-") && value !== "-") {
         throw new UsageError(`--${name} needs a value, got flag ${value}`);
       }
-      value = value.trim();
-      record(flag, value, `--${name}`);
+      record(spec, value.trim());
       continue;
     }
     if (arg.startsWith("-") && arg.length > 1) {
       for (let j = 1; j < arg.length; j++) {
-        const letter = arg[j];
-        const flag = _find(letter, true, command);
-        if (!flag) {
-          throw new UsageError(`unknown flag -${letter} (see "tend --help")`);
-        }
-        if (!flag.value) {
-          record(flag, true, `-${letter}`);
+        const spec = _resolve(arg[j], true, command);
+        if (spec.value === undefined) {
+          record(spec, true);
           continue;
         }
         const value = j + 1 < arg.length ? arg.slice(j + 1) : argv[++i];
         if (value === undefined) {
-          throw new UsageError(`-${letter} needs a value`);
+          throw new UsageError(`-${arg[j]} needs a value`);
         }
-        record(flag, value.trim(), `-${letter}`);
+        record(spec, value.trim());
         break;
       }
       continue;
     }
-    if (!command) {
-      if (!(COMMANDS as readonly string[]).includes(arg)) {
-        throw new UsageError(
-          `unknown command "${arg}" (commands: ${COMMANDS.join(", ")})`,
-        );
-      }
-      command = arg as Command;
-      continue;
-    }
     positionals.push(arg);
   }
-  if (!command) command = flags.version ? "version" : "help";
   return { command, positionals, flags, dashdash };
 }
 
@@ -286,8 +512,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitList } from "./args.ts";
- * console.assert(splitList(["a,b", " c"]).join() === "a,b,c");
+ * assert.deepEqual(splitList(["a,b", " c"]), ["a", "b", "c"]);
  * ```
  */
 export function splitList(values: readonly string[] | undefined): string[] {

@@ -1,0 +1,103 @@
+/**
+ * Flag values as the supervisor takes them: seconds to milliseconds, type
+ * lists to selections, `TYPE=SIG` to a signal map. Each bad value is a
+ * usage error that names the flag; a type the Procfile does not define is
+ * an input error (status 1), however it was named.
+ *
+ * @module
+ */
+import { constants } from "node:os";
+import { splitList } from "./args.ts";
+import { TendError, UsageError } from "./errors.ts";
+import type { ProcfileEntry } from "./procfile.ts";
+import type { Signal, TypeSelection } from "./supervisor.ts";
+
+/** Throws the one error for a type the Procfile does not define. */
+export function unknownType(
+  type: string,
+  entries: readonly ProcfileEntry[],
+  where: string,
+  path?: string,
+): never {
+  throw new TendError({
+    path,
+    message: `unknown process type "${type}" in ${where} (known: ${
+      entries.map((e) => e.name).join(", ")
+    })`,
+  });
+}
+
+/** `--quiet web,worker` as a selection; `all` selects every type. */
+export function typeSelection(
+  values: readonly string[] | undefined,
+  entries: readonly ProcfileEntry[],
+  flag: string,
+  path?: string,
+): TypeSelection | undefined {
+  const list = splitList(values);
+  if (list.length === 0) return undefined;
+  if (list.includes("all")) return "all";
+  for (const type of list) {
+    if (!entries.some((e) => e.name === type)) {
+      unknownType(type, entries, flag, path);
+    }
+  }
+  return new Set(list);
+}
+
+/** `--stop-signal web=INT,all=TERM` as a map from type to signal. */
+export function stopSignals(
+  values: readonly string[] | undefined,
+  entries: readonly ProcfileEntry[],
+  path?: string,
+): Map<string, Signal> {
+  const signals = new Map<string, Signal>();
+  const known = entries.map((e) => e.name);
+  for (const item of splitList(values)) {
+    const match = /^([A-Za-z0-9_-]+)=(?:SIG)?([A-Za-z0-9]+)$/.exec(item);
+    const name = match ? `SIG${match[2].toUpperCase()}` : "";
+    if (!match || !(name in constants.signals)) {
+      throw new UsageError(
+        `bad --stop-signal ${
+          JSON.stringify(item)
+        }: expected TYPE=SIGNAL, e.g. web=INT`,
+      );
+    }
+    const targets = match[1] === "all" ? known : [match[1]];
+    for (const type of targets) {
+      if (!known.includes(type)) {
+        unknownType(type, entries, "--stop-signal", path);
+      }
+      signals.set(type, name as Signal);
+    }
+  }
+  return signals;
+}
+
+/** `-t 0.5` as milliseconds; undefined when not given. */
+export function milliseconds(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value)) {
+    throw new UsageError(
+      `bad ${flag} ${JSON.stringify(value)}: expected seconds, e.g. 5 or 0.5`,
+    );
+  }
+  return Math.round(Number(value) * 1000);
+}
+
+/** `--max-restarts 3` as a number; undefined when not given. */
+export function count(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(
+      `bad ${flag} ${JSON.stringify(value)}: expected a count`,
+    );
+  }
+  return Number(value);
+}
