@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "./dotenv.ts";
+import { readInput } from "./_input.ts";
 import { TendError } from "./errors.ts";
 
 /** The env file read when none is named. */
@@ -44,47 +44,6 @@ export interface LoadedEnv {
 }
 
 /**
- * Reads a file as bytes, with tend's one-line errors for a missing file, a
- * directory, or an unreadable file. Returns undefined for a missing file
- * when `optional`.
- *
- * @example
- * ```ts
- * import { readInput } from "./env.ts";
- * console.assert(readInput("/no/such/.env", "/no/such/.env", true) === undefined);
- * ```
- */
-export function readInput(
-  path: string,
-  shown: string,
-  optional = false,
-): Uint8Array | undefined {
-  try {
-    if (statSync(path).isDirectory()) {
-      throw new TendError({
-        path: shown,
-        message: "is a directory, expected a file",
-      });
-    }
-    return readFileSync(path);
-  } catch (error) {
-    if (error instanceof TendError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      if (optional) return undefined;
-      throw new TendError({ path: shown, message: "no such file" });
-    }
-    if (code === "EACCES" || code === "EPERM") {
-      throw new TendError({ path: shown, message: "permission denied" });
-    }
-    throw new TendError({
-      path: shown,
-      message: `cannot read: ${(error as Error).message}`,
-    });
-  }
-}
-
-/**
  * Loads env files and combines them with the process environment. Files load
  * in order and later ones win; the process environment wins over all files
  * unless `override`. A file that fails to parse throws a
@@ -102,18 +61,25 @@ export function loadEnv(options: LoadEnvOptions = {}): LoadedEnv {
   const processEnv = options.processEnv ?? {};
   const files = new Map<string, string>();
   for (const name of names) {
-    const bytes = readInput(
-      resolve(options.cwd ?? ".", name),
-      name,
-      !options.named,
-    );
-    if (!bytes) continue;
-    const assigned = parse(bytes, {
-      path: name,
-      processEnv,
-      override: options.override,
-      initial: files,
-    });
+    let assigned: Map<string, string>;
+    try {
+      const bytes = readInput(
+        resolve(options.cwd ?? ".", name),
+        name,
+        !options.named,
+      );
+      if (!bytes) continue;
+      assigned = parse(bytes, {
+        path: name,
+        processEnv,
+        override: options.override,
+        initial: files,
+      });
+    } catch (error) {
+      if (!(error instanceof TendError) || !options.onError) throw error;
+      options.onError(error);
+      continue;
+    }
     for (const [key, value] of assigned) {
       files.delete(key);
       files.set(key, value);

@@ -1,0 +1,270 @@
+/**
+ * A project: the app root, its env files, its Procfile and the planned
+ * instances, loaded by the rules every command shares. The CLI and a
+ * library user get the same answer from one call.
+ *
+ * The rules, in order:
+ * - the app root is `appRoot`, else the Procfile's directory when one is
+ *   named, else the working directory;
+ * - env files (`.env` by default, relative to the app root) load in order,
+ *   later ones win, and the process environment wins over them unless
+ *   `override`;
+ * - the example file (`.env.example` when it exists) lists keys that must be
+ *   set and non-empty;
+ * - the Procfile is `procfile`, else `PROCFILE` from that environment, else
+ *   `Procfile` in the app root;
+ * - the base port is `port`, else `PORT` from that environment, else 5000;
+ * - the formation says how many instances of each type run.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import { readInput } from "./_input.ts";
+import { type Problem, TendError } from "./errors.ts";
+import { DEFAULT_EXAMPLE_FILE, exampleKeys, loadEnv } from "./env.ts";
+import {
+  DEFAULT_PORT,
+  type Instance,
+  parseFormation,
+  parsePort,
+  plan,
+} from "./formation.ts";
+import { checkProcfile, type ProcfileEntry } from "./procfile.ts";
+
+/** What {@linkcode loadProject} needs; every field is optional. */
+export interface ProjectOptions {
+  /** The Procfile, relative to `cwd` (`-f`). */
+  procfile?: string;
+  /** Env files, relative to the app root (`-e`); a missing one is an error. */
+  envFiles?: readonly string[];
+  /** The app's directory, relative to `cwd` (`-d`). */
+  appRoot?: string;
+  /** The base port (`-p`); a bad value is a usage error. */
+  port?: string | number;
+  /** Instances per type, as `-c` takes them: `web=2,worker=1`, `all=0`. */
+  formation?: string;
+  /** The types to run, in this order (default: every type). */
+  only?: readonly string[];
+  /** Let the env files win over the process environment. */
+  override?: boolean;
+  /** The file listing required keys, relative to the app root; `false` skips the check. */
+  example?: string | false;
+  /** The process environment (default: none). */
+  processEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where relative `procfile` and `appRoot` start (default: the working directory). */
+  cwd?: string;
+  /**
+   * Whether a Procfile must exist (default true). `tend run` and `tend env`
+   * work without one.
+   */
+  needProcfile?: boolean;
+}
+
+/** A loaded project. */
+export interface Project {
+  /** Absolute path of the app; the processes' working directory. */
+  appRoot: string;
+  /** The final environment every process gets, before `PORT` and `PS`. */
+  env: Record<string, string>;
+  /** What the env files assign, in order (what an export carries). */
+  files: Map<string, string>;
+  /** The Procfile as the user would name it, when one was read. */
+  procfile?: string;
+  /** The Procfile's entries, in file order. */
+  entries: ProcfileEntry[];
+  /** The first port. */
+  basePort: number;
+  /** The instances to run, with their ports. */
+  instances: Instance[];
+}
+
+/** What {@linkcode checkProject} found. */
+export interface ProjectCheck {
+  /** As much of the project as could be loaded. */
+  project: Project;
+  /** Every problem, in the order the rules run; empty when valid. */
+  problems: Problem[];
+}
+
+/**
+ * Loads a project and lists every problem instead of stopping at the
+ * first, for `tend check`. A bad flag value (`port`, `formation` syntax)
+ * still throws a usage error, since nothing can be checked against it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { checkProject } from "./project.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "tend-"));
+ * writeFileSync(join(dir, "Procfile"), "web: serve\nweb: again\n");
+ * writeFileSync(join(dir, ".env.example"), "SECRET_KEY=\n");
+ * const { problems } = checkProject({ appRoot: dir });
+ * assert.deepEqual(problems.map((p) => p.message), [
+ *   "required variable not set: SECRET_KEY",
+ *   'duplicate process type "web" (first on line 1)',
+ * ]);
+ * ```
+ */
+export function checkProject(options: ProjectOptions = {}): ProjectCheck {
+  const problems: Problem[] = [];
+  const note = (error: unknown) => {
+    if (!(error instanceof TendError) || error.exitCode !== 1) throw error;
+    problems.push(...error.problems);
+  };
+  const cwd = options.cwd ?? ".";
+  const appRoot = resolve(
+    cwd,
+    options.appRoot ?? (options.procfile ? dirname(options.procfile) : "."),
+  );
+  const named = options.envFiles?.length ? options.envFiles : undefined;
+  const { env, files } = loadEnv({
+    files: named,
+    named: named !== undefined,
+    cwd: appRoot,
+    processEnv: options.processEnv,
+    override: options.override,
+    onError: note,
+  });
+  const project: Project = {
+    appRoot,
+    env,
+    files,
+    entries: [],
+    basePort: DEFAULT_PORT,
+    instances: [],
+  };
+  try {
+    const procfile = _readProcfile(options, cwd, appRoot, env);
+    project.procfile = procfile.shown;
+    project.entries = procfile.entries;
+    problems.push(...procfile.problems);
+  } catch (error) {
+    note(error);
+  }
+  if (options.example !== false) {
+    try {
+      _checkRequired(appRoot, options.example, env, problems);
+    } catch (error) {
+      note(error);
+    }
+  }
+  const types = project.entries.map((e) => e.name);
+  const formation = parseFormation(options.formation ?? "");
+  for (const type of formation.keys()) {
+    if (project.procfile && type !== "all" && !types.includes(type)) {
+      problems.push({
+        path: project.procfile,
+        message: `unknown process type "${type}" in the formation (known: ${
+          types.join(", ")
+        })`,
+      });
+    }
+  }
+  try {
+    project.basePort = _basePort(options.port, env);
+    if (project.procfile && problems.length === 0) {
+      project.instances = plan(project.entries, {
+        only: options.only,
+        formation,
+        basePort: project.basePort,
+        path: project.procfile,
+      });
+    }
+  } catch (error) {
+    note(error);
+  }
+  return { project, problems };
+}
+
+/**
+ * Loads a project by the rules above, or throws a {@linkcode TendError}
+ * listing every problem found (exit status 1), or a usage error for a bad
+ * flag value (exit status 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadProject } from "./project.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "tend-"));
+ * writeFileSync(join(dir, "Procfile"), "web: serve\nworker: work\n");
+ * writeFileSync(join(dir, ".env"), "GREETING=hi\n");
+ * const project = loadProject({ appRoot: dir, formation: "web=2" });
+ * assert.equal(project.env.GREETING, "hi");
+ * assert.deepEqual(project.instances.map((i) => `${i.name}:${i.port}`), [
+ *   "web.1:5000",
+ *   "web.2:5001",
+ *   "worker.1:5100",
+ * ]);
+ * ```
+ */
+export function loadProject(options: ProjectOptions = {}): Project {
+  const { project, problems } = checkProject(options);
+  if (problems.length > 0) throw new TendError(problems);
+  return project;
+}
+
+/** Adds the keys of the example file that `env` leaves unset or empty. */
+function _checkRequired(
+  appRoot: string,
+  example: string | undefined,
+  env: Readonly<Record<string, string>>,
+  problems: Problem[],
+): void {
+  const shown = example ?? DEFAULT_EXAMPLE_FILE;
+  const bytes = readInput(
+    resolve(appRoot, shown),
+    shown,
+    example === undefined,
+  );
+  if (!bytes) return;
+  const missing = exampleKeys(bytes, shown).filter((key) => !env[key]);
+  if (missing.length > 0) {
+    problems.push({
+      path: shown,
+      message: `required variable${missing.length > 1 ? "s" : ""} not set: ${
+        missing.join(", ")
+      }`,
+    });
+  }
+}
+
+/** Finds and reads the Procfile: its entries and its problems. */
+function _readProcfile(
+  options: ProjectOptions,
+  cwd: string,
+  appRoot: string,
+  env: Readonly<Record<string, string>>,
+): { shown?: string; entries: ProcfileEntry[]; problems: Problem[] } {
+  const shown = options.procfile ?? env.PROCFILE ?? "Procfile";
+  const path = options.procfile ? resolve(cwd, shown) : resolve(appRoot, shown);
+  const bytes = readInput(path, shown, options.needProcfile === false);
+  if (!bytes) return { entries: [], problems: [] };
+  const { entries, problems } = checkProcfile(
+    new TextDecoder().decode(bytes),
+    shown,
+  );
+  if (problems.length === 0 && entries.length === 0) {
+    problems.push({ path: shown, message: "no process types defined" });
+  }
+  return { shown, entries, problems };
+}
+
+/** `port`, else `PORT` from the environment, else the default. */
+function _basePort(
+  port: string | number | undefined,
+  env: Readonly<Record<string, string>>,
+): number {
+  if (port !== undefined) return parsePort(String(port), "-p/--port");
+  if (env.PORT === undefined || env.PORT === "") return DEFAULT_PORT;
+  try {
+    return parsePort(env.PORT, "PORT");
+  } catch (error) {
+    throw new TendError({ message: (error as Error).message });
+  }
+}
