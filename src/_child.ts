@@ -1,0 +1,180 @@
+/**
+ * One run of one process: the command as `/bin/sh -c COMMAND` in a session
+ * of its own, stderr merged into stdout through one pipe, and the run's end
+ * once three things are over: the main process exited, its output closed,
+ * and nothing is left of its process group.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import type { LineStream } from "./output.ts";
+import { groupAlive } from "./_proc.ts";
+import { EXIT_NOT_FOUND, exitStatus } from "./status.ts";
+
+/** A signal name, such as `SIGTERM`. */
+export type Signal = NodeJS.Signals;
+
+/** How a run ended. */
+export interface ChildEnd {
+  /** The main process's exit code, or null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended the main process, or null. */
+  signal: Signal | null;
+  /** As a shell reports it: the code, or 128+n for signal n. */
+  status: number;
+  /** Why it could not start, when it could not. */
+  error?: string;
+}
+
+/** What a run needs and whom it tells. */
+export interface ChildOptions {
+  command: string;
+  cwd?: string;
+  env: Readonly<Record<string, string>>;
+  /** Where its lines go; undefined when they are read and dropped. */
+  output?: LineStream;
+  /** What is left of the group after the main process exits gets this signal. */
+  stopSignal: Signal;
+  /** Milliseconds from a stop signal to SIGKILL. */
+  timeout: number;
+  /** The main process exited (its output and group may still be finishing). */
+  onExit(): void;
+  /** The run is over; `end` says how the main process ended. */
+  onEnd(end: ChildEnd): void;
+  /** SIGKILL is about to go to what is left of the group. */
+  onKill(): void;
+  /** Called while waiting for the group to empty (tend reaps its orphans here). */
+  onPoll?(): void;
+}
+
+// The outer shell only redirects stderr and replaces itself with the
+// user's `sh -c COMMAND`, which then runs exactly as under honcho and
+// foreman: a simple command replaces that shell too, so the program is
+// the process tend watches and signals. dash does not exec the last
+// command of a longer script, hence the two steps.
+const _WRAPPER = 'exec /bin/sh -c "$1" 2>&1';
+
+/** How often an emptying process group is looked at. */
+const _POLL_MS = 20;
+
+/** One run of a command; see the module doc. */
+export class Child {
+  /** The main process's pid, which is also its process group's id. */
+  readonly pid: number | undefined;
+  readonly #options: ChildOptions;
+  readonly #process: ChildProcess;
+  #end?: ChildEnd;
+  #closed = false;
+  #over = false;
+  #stopping = false;
+  #killTimer?: ReturnType<typeof setTimeout>;
+  #pollTimer?: ReturnType<typeof setInterval>;
+
+  /** Starts the command now. */
+  constructor(options: ChildOptions) {
+    this.#options = options;
+    const child = spawn("/bin/sh", ["-c", _WRAPPER, "sh", options.command], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    this.#process = child;
+    this.pid = child.pid;
+    const source = child.stdout;
+    if (source) {
+      const output = options.output;
+      source.on("data", (chunk: Uint8Array) => {
+        const full = output?.push(chunk);
+        if (full) {
+          source.pause();
+          full.then(() => source.resume());
+        }
+      });
+      source.once("close", () => {
+        output?.end();
+        this.#closed = true;
+        this._settle();
+      });
+      source.on("error", () => {});
+    } else {
+      this.#closed = true;
+    }
+    child.once("error", (error: Error) => {
+      // No exit event follows a failed spawn.
+      if (child.pid !== undefined) return;
+      this.#end = {
+        code: EXIT_NOT_FOUND,
+        signal: null,
+        status: EXIT_NOT_FOUND,
+        error: error.message,
+      };
+      this._settle();
+    });
+    child.once("exit", (code: number | null, signal: Signal | null) => {
+      this.#end = { code, signal, status: exitStatus(code, signal) };
+      // What the main process left in its group (background jobs) is
+      // stopped as at shutdown, so it can neither hold the output open nor
+      // outlive its process.
+      if (!this.#stopping) this.stop(options.stopSignal, options.timeout);
+      options.onExit();
+      this._settle();
+    });
+  }
+
+  /** True once the run is over. */
+  get over(): boolean {
+    return this.#over;
+  }
+
+  /**
+   * Sends `signal` to the whole group, and SIGKILL after `timeout` ms if
+   * any of it is left. A later call sends its signal but keeps the first
+   * deadline.
+   */
+  stop(signal: Signal, timeout: number): void {
+    this.#stopping = true;
+    this.signal(signal);
+    if (this.#killTimer === undefined && !this.#over) {
+      this.#killTimer = setTimeout(() => this.kill(), Math.max(0, timeout));
+    }
+  }
+
+  /** SIGKILLs what is left of the group, now. */
+  kill(): void {
+    if (this.#over || !this._groupAlive()) return;
+    this.#options.onKill();
+    this.signal("SIGKILL");
+  }
+
+  /** Sends `signal` to the whole group; false when none of it is left. */
+  signal(signal: Signal): boolean {
+    if (this.pid === undefined) return false;
+    try {
+      process.kill(-this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** True while any live process of the group is left. */
+  private _groupAlive(): boolean {
+    return this.pid !== undefined && groupAlive(this.pid);
+  }
+
+  /** Ends the run once the main process exited, output closed and the group is gone. */
+  private _settle(): void {
+    if (this.#over || !this.#end || !this.#closed) return;
+    this.#options.onPoll?.();
+    if (this._groupAlive()) {
+      this.#pollTimer ??= setInterval(() => this._settle(), _POLL_MS);
+      return;
+    }
+    this.#over = true;
+    clearInterval(this.#pollTimer);
+    clearTimeout(this.#killTimer);
+    this.#options.onEnd(this.#end);
+  }
+}

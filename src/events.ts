@@ -1,0 +1,72 @@
+/**
+ * What tend itself reports while it supervises: each event as data, and
+ * the one line that says it to a person. The supervisor emits events; a
+ * printer decides how they look.
+ *
+ * @module
+ */
+
+/** One thing tend reports about its processes or itself. */
+export type TendEvent =
+  | { event: "started"; name: string; pid: number }
+  | { event: "failed"; name: string; message: string }
+  | {
+    event: "exited";
+    name: string;
+    pid?: number;
+    /** The exit code, or null when a signal ended it. */
+    code: number | null;
+    /** The signal that ended it, or null. */
+    signal: string | null;
+    /** As a shell reports it: the code, or 128+n for signal n. */
+    status: number;
+  }
+  | { event: "signal"; signal: string }
+  | { event: "stopping"; signal: string; name?: string; pid?: number }
+  | { event: "killing"; name: string; pid: number }
+  | { event: "restarting"; name: string; delay: number; status: number }
+  | { event: "message"; text: string };
+
+/**
+ * The line a person reads for an event, without the prefix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeEvent } from "./events.ts";
+ * assert.equal(
+ *   describeEvent({ event: "exited", name: "web.1", code: 3, signal: null, status: 3 }),
+ *   "web.1 exited (code=3)",
+ * );
+ * assert.equal(
+ *   describeEvent({ event: "stopping", signal: "SIGTERM" }),
+ *   "sending SIGTERM to all processes",
+ * );
+ * ```
+ */
+export function describeEvent(e: TendEvent): string {
+  switch (e.event) {
+    case "started":
+      return `${e.name} started (pid=${e.pid})`;
+    case "failed":
+      return `${e.name} failed to start: ${e.message}`;
+    case "exited":
+      return `${e.name} exited (${
+        e.signal !== null ? `signal=${e.signal}` : `code=${e.code}`
+      })`;
+    case "signal":
+      return `${e.signal} received`;
+    case "stopping":
+      return e.name === undefined
+        ? `sending ${e.signal} to all processes`
+        : `sending ${e.signal} to ${e.name} (pid=${e.pid})`;
+    case "killing":
+      return `sending SIGKILL to ${e.name} (pid=${e.pid})`;
+    case "restarting":
+      return `${e.name} restarting in ${
+        (e.delay / 1000).toFixed(1)
+      } s (exit code ${e.status})`;
+    case "message":
+      return e.text;
+  }
+}
