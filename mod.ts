@@ -1,37 +1,102 @@
 /**
  * tend: a Procfile process manager for twelve-factor apps, as a library.
  *
- * The data flow is parse -> plan -> supervise -> print:
+ * The data flow is load -> supervise -> print: {@linkcode loadProject}
+ * applies the rules the `tend` command applies (Procfile path, env files and
+ * their precedence, required keys, ports, formation), and a
+ * {@linkcode Supervisor} runs the planned instances:
  *
  * ```ts
- * import { loadEnv, parseProcfile, plan, Printer, openStdout, Supervisor } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import process from "node:process";
+ * import { loadProject, openStdout, Printer, Supervisor } from "./mod.ts";
  *
- * const { env } = loadEnv({ files: [".env"], processEnv: process.env });
- * const entries = parseProcfile("web: python -m http.server $PORT\n");
- * const instances = plan(entries, { basePort: 8000 });
- * const printer = new Printer(openStdout(), instances.map((i) => i.name));
- * const status = await new Supervisor({ instances, env, printer }).run();
+ * const dir = mkdtempSync(join(tmpdir(), "app-"));
+ * writeFileSync(join(dir, "Procfile"), "web: echo $GREETING on $PORT\n");
+ * writeFileSync(join(dir, ".env"), "GREETING=hello\n");
+ *
+ * const project = loadProject({ appRoot: dir, processEnv: process.env });
+ * const names = project.instances.map((i) => i.name);
+ * const supervisor = new Supervisor({
+ *   instances: project.instances,
+ *   env: project.env,
+ *   cwd: project.appRoot,
+ *   printer: new Printer(openStdout(), names), // web.1 | hello on 5000
+ * });
+ * assert.equal(await supervisor.run(), 0);
  * ```
  *
  * Runs unchanged on Deno, Bun and Node: it uses `node:` built-ins only, and
- * the few runtime-specific calls live in `src/runtime.ts`.
+ * the few runtime-specific calls live in one module.
  *
  * @module
  */
-export * from "./src/errors.ts";
-export * from "./src/procfile.ts";
-export * from "./src/formation.ts";
-export * from "./src/dotenv.ts";
-export * from "./src/env.ts";
-export * from "./src/output.ts";
-export * from "./src/supervisor.ts";
-export * from "./src/run.ts";
-export * from "./src/export.ts";
 export {
-  type ByteSink,
-  onStopSignals,
-  openStdout,
-  QueuedSink,
-  type StopSignal,
-  type WriteAll,
-} from "./src/runtime.ts";
+  checkProject,
+  loadProject,
+  type Project,
+  type ProjectCheck,
+  type ProjectOptions,
+} from "./src/project.ts";
+export {
+  checkProcfile,
+  parseProcfile,
+  type ProcfileCheck,
+  type ProcfileEntry,
+} from "./src/procfile.ts";
+export {
+  DEFAULT_PORT,
+  type Formation,
+  type Instance,
+  parseFormation,
+  plan,
+  type PlanOptions,
+} from "./src/formation.ts";
+export {
+  DotenvError,
+  parse as parseDotenv,
+  type ParseOptions as DotenvOptions,
+} from "./src/dotenv.ts";
+export { stringify as stringifyDotenv } from "./src/dotenv_stringify.ts";
+export {
+  isSecretName,
+  type LoadedEnv,
+  loadEnv,
+  type LoadEnvOptions,
+} from "./src/env.ts";
+export {
+  DEFAULT_TIMEOUT,
+  Supervisor,
+  type SupervisorOptions,
+  type TypeSelection,
+} from "./src/supervisor.ts";
+export type { Signal } from "./src/_child.ts";
+export type { ProcessInfo, ProcessState } from "./src/process_state.ts";
+export { describeEvent, type TendEvent } from "./src/events.ts";
+export { type OutputStyle, Printer, wantColor } from "./src/output.ts";
+export { type ByteSink, QueuedSink } from "./src/sink.ts";
+export { onStopSignals, openStdout, type StopSignal } from "./src/runtime.ts";
+export { runCommand, type RunOptions } from "./src/run.ts";
+export {
+  EXPORT_FORMATS,
+  type ExportFile,
+  type ExportOptions,
+  renderExport,
+  writeExport,
+} from "./src/export.ts";
+export {
+  formatProblem,
+  type Place,
+  type Problem,
+  TendError,
+  UsageError,
+} from "./src/errors.ts";
+export {
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  exitStatus,
+  signalStatus,
+} from "./src/status.ts";

@@ -111,12 +111,6 @@ const USAGE: Case[] = [
     stderr: 'tend: bad count in formation entry "web=99999999"\n',
   },
   {
-    what: "unknown type in the formation",
-    args: ["start", "-c", "nope=1"],
-    status: 2,
-    stderr: 'tend: unknown process type "nope" in formation (known: web)\n',
-  },
-  {
     what: "port 0",
     args: ["start", "-p", "0"],
     status: 2,
@@ -154,12 +148,6 @@ const USAGE: Case[] = [
     status: 2,
     stderr:
       'tend: bad --stop-signal "web=FOO": expected TYPE=SIGNAL, e.g. web=INT\n',
-  },
-  {
-    what: "unknown type in --quiet",
-    args: ["start", "-q", "nope"],
-    status: 2,
-    stderr: 'tend: unknown process type "nope" in --quiet (known: web)\n',
   },
   {
     what: "tend run without a command",
@@ -223,6 +211,20 @@ const INPUT: Case[] = [
     args: ["start", "nope"],
     status: 1,
     stderr: 'tend: Procfile: unknown process type "nope" (known: web)\n',
+  },
+  {
+    what: "unknown type in the formation",
+    args: ["start", "-c", "nope=1"],
+    status: 1,
+    stderr:
+      'tend: Procfile: unknown process type "nope" in the formation (known: web)\n',
+  },
+  {
+    what: "unknown type in --quiet",
+    args: ["start", "-q", "nope"],
+    status: 1,
+    stderr:
+      'tend: Procfile: unknown process type "nope" in --quiet (known: web)\n',
   },
   {
     what: "formation that runs nothing",

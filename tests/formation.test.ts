@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   parseFormation,
-  parsePort,
   plan,
   type ProcfileEntry,
   TendError,
   UsageError,
 } from "../mod.ts";
+import { parsePort } from "../src/formation.ts";
 
 const entries: ProcfileEntry[] = [
   { name: "web", command: "serve", line: 1 },

@@ -151,7 +151,7 @@ describe("--stop-signal", () => {
     cleanup(app);
   });
 
-  it("rejects a bad signal or type with a usage error", async () => {
+  it("rejects a bad signal (usage, 2) or an unknown type (input, 1)", async () => {
     const app = tempApp({ Procfile: "web: sleep 1\n" });
     const bad = await runTend(["start", "--stop-signal", "web=NOPE"], {
       cwd: app,
@@ -162,10 +162,10 @@ describe("--stop-signal", () => {
       'tend: bad --stop-signal "web=NOPE": expected TYPE=SIGNAL, e.g. web=INT\n',
     );
     const unknown = await runTend(["start", "--restart", "db"], { cwd: app });
-    assert.equal(unknown.status, 2);
+    assert.equal(unknown.status, 1);
     assert.equal(
       unknown.stderr,
-      'tend: unknown process type "db" in --restart (known: web)\n',
+      'tend: Procfile: unknown process type "db" in --restart (known: web)\n',
     );
     cleanup(app);
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LineSplitter, Printer, QueuedSink, wantColor } from "../mod.ts";
+import { Printer, QueuedSink, wantColor } from "../mod.ts";
+import { LineSplitter } from "../src/output.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (
