@@ -15,7 +15,7 @@ import process from "node:process";
 import meta from "./deno.json" with { type: "json" };
 import { type Flags, parseArgs, splitList } from "./src/args.ts";
 import { stringify } from "./src/dotenv.ts";
-import { EXPORT_FORMATS, writeExport } from "./src/export.ts";
+import { EXPORT_FORMATS, writeExport } from "./src/export/mod.ts";
 import {
   checkRequired,
   DEFAULT_EXAMPLE_FILE,

@@ -26,7 +26,7 @@ export * from "./src/env.ts";
 export * from "./src/output.ts";
 export * from "./src/supervisor.ts";
 export * from "./src/run.ts";
-export * from "./src/export.ts";
+export * from "./src/export/mod.ts";
 export {
   type ByteSink,
   onStopSignals,

@@ -21,8 +21,8 @@ import {
   groupByType,
   SECRET_MODE,
   sharedEnv,
-} from "./common.ts";
-import { toYaml, type YamlValue } from "./yaml.ts";
+} from "./_common.ts";
+import { toYaml, type YamlValue } from "./_yaml.ts";
 
 /**
  * Builds the compose document as data (before `$` escaping and YAML).

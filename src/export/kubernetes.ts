@@ -31,8 +31,8 @@ import {
   groupByType,
   SECRET_MODE,
   sharedEnv,
-} from "./common.ts";
-import { toYaml, type YamlValue } from "./yaml.ts";
+} from "./_common.ts";
+import { toYaml, type YamlValue } from "./_yaml.ts";
 import { isSecretName } from "../env.ts";
 
 type _Obj = { [key: string]: YamlValue };

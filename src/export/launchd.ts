@@ -30,7 +30,7 @@ import {
   instanceEnv,
   loadTemplate,
   SECRET_MODE,
-} from "./common.ts";
+} from "./_common.ts";
 
 const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">

@@ -14,7 +14,7 @@ import type { Instance } from "../formation.ts";
  *
  * @example
  * ```ts
- * import type { ExportOptions } from "./common.ts";
+ * import type { ExportOptions } from "./_common.ts";
  * const options: ExportOptions = {
  *   app: "shop",
  *   appRoot: "/srv/shop",
@@ -65,7 +65,7 @@ export interface ExportOptions {
  *
  * @example
  * ```ts
- * import type { ExportFile } from "./common.ts";
+ * import type { ExportFile } from "./_common.ts";
  * const file: ExportFile = { content: "[Unit]\n", mode: 0o644 };
  * console.assert(file.mode === 0o644);
  * ```
@@ -82,7 +82,7 @@ export interface ExportFile {
  *
  * @example
  * ```ts
- * import type { ExportFiles } from "./common.ts";
+ * import type { ExportFiles } from "./_common.ts";
  * const files: ExportFiles = new Map([["a.conf", { content: "", mode: 0o600 }]]);
  * console.assert(files.has("a.conf"));
  * ```
@@ -94,7 +94,7 @@ export type ExportFiles = Map<string, ExportFile>;
  *
  * @example
  * ```ts
- * import { TEMPLATE_NAMES } from "./common.ts";
+ * import { TEMPLATE_NAMES } from "./_common.ts";
  * console.assert(TEMPLATE_NAMES.systemd.includes("instance.service"));
  * ```
  */
@@ -123,7 +123,7 @@ const _ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * @example
  * ```ts
- * import { appName } from "./common.ts";
+ * import { appName } from "./_common.ts";
  * console.assert(appName("My App_2!") === "my-app-2");
  * console.assert(appName("2048") === "app-2048");
  * ```
@@ -146,7 +146,7 @@ export function appName(app: string): string {
  *
  * @example
  * ```ts
- * import { sharedEnv } from "./common.ts";
+ * import { sharedEnv } from "./_common.ts";
  * const env = sharedEnv({ A: "1", PORT: "9", PS: "x" });
  * console.assert(env.length === 1 && env[0][0] === "A");
  * ```
@@ -173,7 +173,7 @@ export function sharedEnv(env: Record<string, string>): [string, string][] {
  *
  * @example
  * ```ts
- * import { instanceEnv } from "./common.ts";
+ * import { instanceEnv } from "./_common.ts";
  * const inst = { type: "web", index: 1, name: "web.1", command: "x", port: 5000 };
  * const env = instanceEnv({ PORT: "1", A: "a" }, inst);
  * console.assert(JSON.stringify(env) === '[["A","a"],["PORT","5000"],["PS","web.1"]]');
@@ -207,7 +207,7 @@ export interface TypeGroup {
  *
  * @example
  * ```ts
- * import { groupByType } from "./common.ts";
+ * import { groupByType } from "./_common.ts";
  * const mk = (type: string, index: number, port: number) =>
  *   ({ type, index, name: `${type}.${index}`, command: "x", port });
  * const groups = groupByType([mk("web", 1, 5000), mk("web", 2, 5001), mk("w", 1, 5100)]);
@@ -239,7 +239,7 @@ export function groupByType(instances: readonly Instance[]): TypeGroup[] {
  *
  * @example
  * ```ts
- * import { checkOptions } from "./common.ts";
+ * import { checkOptions } from "./_common.ts";
  * let threw = false;
  * try {
  *   checkOptions({ app: "a", appRoot: "relative", instances: [], env: {} });
@@ -283,7 +283,7 @@ export function checkOptions(options: ExportOptions): void {
  *
  * @example
  * ```ts
- * import { hasControl } from "./common.ts";
+ * import { hasControl } from "./_common.ts";
  * console.assert(hasControl("a\nb") && !hasControl("a\tb", "\t"));
  * ```
  */
@@ -303,7 +303,7 @@ export function hasControl(text: string, allowed = ""): boolean {
  *
  * @example
  * ```ts
- * import { shellQuote } from "./common.ts";
+ * import { shellQuote } from "./_common.ts";
  * console.assert(shellQuote("it's") === `'it'\\''s'`);
  * ```
  */
@@ -322,7 +322,7 @@ export type TemplateValues = Readonly<Record<string, string>>;
  *
  * @example
  * ```ts
- * import { loadTemplate } from "./common.ts";
+ * import { loadTemplate } from "./_common.ts";
  * const t = loadTemplate(undefined, "run", "#!/bin/sh\n");
  * console.assert(t.text === "#!/bin/sh\n" && t.path === "(built-in run)");
  * ```
@@ -357,7 +357,7 @@ export function loadTemplate(
  *
  * @example
  * ```ts
- * import { checkTemplateDir } from "./common.ts";
+ * import { checkTemplateDir } from "./_common.ts";
  * checkTemplateDir("compose", undefined); // no directory: nothing to check
  * ```
  */
@@ -403,7 +403,7 @@ export function checkTemplateDir(
  *
  * @example
  * ```ts
- * import { fillTemplate } from "./common.ts";
+ * import { fillTemplate } from "./_common.ts";
  * const out = fillTemplate({ text: "a={{A}}\n{{B}}\nc\n", path: "t" }, { A: "1", B: "" });
  * console.assert(out === "a=1\nc\n");
  * ```

@@ -31,23 +31,23 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { TendError, UsageError } from "./errors.ts";
+import { TendError, UsageError } from "../errors.ts";
 import {
   checkOptions,
   checkTemplateDir,
   type ExportFile,
   type ExportFiles,
   type ExportOptions,
-} from "./export/common.ts";
-import { renderCompose } from "./export/compose.ts";
-import { renderKubernetes } from "./export/kubernetes.ts";
-import { renderLaunchd } from "./export/launchd.ts";
-import { renderRunit } from "./export/runit.ts";
-import { renderSupervisord } from "./export/supervisord.ts";
-import { renderSystemd } from "./export/systemd.ts";
+} from "./_common.ts";
+import { renderCompose } from "./compose.ts";
+import { renderKubernetes } from "./kubernetes.ts";
+import { renderLaunchd } from "./launchd.ts";
+import { renderRunit } from "./runit.ts";
+import { renderSupervisord } from "./supervisord.ts";
+import { renderSystemd } from "./systemd.ts";
 
 export type { ExportFile, ExportFiles, ExportOptions };
-export { appName, TEMPLATE_NAMES } from "./export/common.ts";
+export { appName, TEMPLATE_NAMES } from "./_common.ts";
 
 const _RENDERERS: Readonly<
   Record<string, (options: ExportOptions) => ExportFiles>
@@ -65,7 +65,7 @@ const _RENDERERS: Readonly<
  *
  * @example
  * ```ts
- * import { EXPORT_FORMATS } from "./export.ts";
+ * import { EXPORT_FORMATS } from "./mod.ts";
  * console.assert(EXPORT_FORMATS.includes("systemd"));
  * ```
  */
@@ -81,7 +81,7 @@ export const EXPORT_FORMATS: readonly string[] = Object.freeze(
  *
  * @example
  * ```ts
- * import { renderExport } from "./export.ts";
+ * import { renderExport } from "./mod.ts";
  * const files = renderExport("supervisord", {
  *   app: "shop",
  *   appRoot: "/srv/shop",
@@ -151,7 +151,7 @@ async function _kind(path: string): Promise<"missing" | "dir" | "other"> {
  *
  * @example
  * ```ts
- * import { writeExport } from "./export.ts";
+ * import { writeExport } from "./mod.ts";
  * import { mkdtempSync } from "node:fs";
  * import { join } from "node:path";
  * import { tmpdir } from "node:os";

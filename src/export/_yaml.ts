@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import type { YamlValue } from "./yaml.ts";
+ * import type { YamlValue } from "./_yaml.ts";
  * const v: YamlValue = { a: [1, "two", { b: null }] };
  * console.assert(typeof v === "object");
  * ```
@@ -47,7 +47,7 @@ const _PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
  *
  * @example
  * ```ts
- * import { yamlString } from "./yaml.ts";
+ * import { yamlString } from "./_yaml.ts";
  * console.assert(yamlString('a "b"\n') === '"a \\"b\\"\\n"');
  * console.assert(yamlString("\u2028") === '"\\u2028"');
  * ```
@@ -122,7 +122,7 @@ function _emit(value: YamlValue, indent: number): string {
  *
  * @example
  * ```ts
- * import { toYaml } from "./yaml.ts";
+ * import { toYaml } from "./_yaml.ts";
  * const text = toYaml({ services: { web: { command: ["sh", "-c", "x"] } } });
  * console.assert(text === 'services:\n  web:\n    command: ["sh", "-c", "x"]\n');
  * ```
