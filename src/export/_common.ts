@@ -1,11 +1,9 @@
 /**
  * What every export format shares: the options, the rendered-file type, the
- * per-instance environment, naming, and the small template engine.
+ * per-instance environment, naming and checks.
  *
  * @module
  */
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { TendError, UsageError } from "../errors.ts";
 import type { Instance } from "../formation.ts";
 
@@ -309,127 +307,4 @@ export function hasControl(text: string, allowed = ""): boolean {
  */
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Values for a template's `{{NAME}}` placeholders. */
-export type TemplateValues = Readonly<Record<string, string>>;
-
-/**
- * Loads the template `name`: from `templateDir` when given and the file
- * exists there, else `builtin`. Returns the text and where it came from (for
- * error messages). Reads files, so only call it while rendering with a
- * `templateDir`.
- *
- * @example
- * ```ts
- * import { loadTemplate } from "./_common.ts";
- * const t = loadTemplate(undefined, "run", "#!/bin/sh\n");
- * console.assert(t.text === "#!/bin/sh\n" && t.path === "(built-in run)");
- * ```
- */
-export function loadTemplate(
-  templateDir: string | undefined,
-  name: string,
-  builtin: string,
-): { text: string; path: string } {
-  if (templateDir !== undefined) {
-    const path = join(templateDir, name);
-    let text: string | undefined;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      if ((error as { code?: string }).code !== "ENOENT") {
-        throw new TendError({
-          path,
-          message: `cannot read template: ${(error as Error).message}`,
-        });
-      }
-    }
-    if (text !== undefined) return { text, path };
-  }
-  return { text: builtin, path: `(built-in ${name})` };
-}
-
-/**
- * Checks that `templateDir` exists and holds at least one of the format's
- * templates, so a mistyped directory or file name is an error rather than a
- * silent fallback to the built-ins.
- *
- * @example
- * ```ts
- * import { checkTemplateDir } from "./_common.ts";
- * checkTemplateDir("compose", undefined); // no directory: nothing to check
- * ```
- */
-export function checkTemplateDir(
-  format: string,
-  templateDir: string | undefined,
-): void {
-  if (templateDir === undefined) return;
-  const names = TEMPLATE_NAMES[format];
-  if (!names) {
-    throw new UsageError(`the ${format} format has no templates (-t)`);
-  }
-  try {
-    if (!statSync(templateDir).isDirectory()) throw new Error("not a dir");
-  } catch {
-    throw new TendError({
-      path: templateDir,
-      message: "template directory not found",
-    });
-  }
-  const found = names.some((name) => {
-    try {
-      return statSync(join(templateDir, name)).isFile();
-    } catch {
-      return false;
-    }
-  });
-  if (!found) {
-    throw new TendError({
-      path: templateDir,
-      message: `no ${format} templates here (expected any of ${
-        names.join(", ")
-      })`,
-    });
-  }
-}
-
-/**
- * Fills `{{NAME}}` placeholders. A line that is only a placeholder whose
- * value is empty disappears, so optional settings (`{{USER_LINE}}`) leave no
- * blank line. An unknown placeholder is a {@linkcode TendError} naming the
- * template and line, since a typo would otherwise end up in a unit file.
- *
- * @example
- * ```ts
- * import { fillTemplate } from "./_common.ts";
- * const out = fillTemplate({ text: "a={{A}}\n{{B}}\nc\n", path: "t" }, { A: "1", B: "" });
- * console.assert(out === "a=1\nc\n");
- * ```
- */
-export function fillTemplate(
-  template: { text: string; path: string },
-  values: TemplateValues,
-): string {
-  const lines = template.text.split("\n");
-  const out: string[] = [];
-  lines.forEach((line, i) => {
-    const only = /^\s*\{\{\s*([A-Za-z_]+)\s*\}\}\s*$/.exec(line);
-    if (only && values[only[1]] === "") return;
-    out.push(line.replace(/\{\{\s*([A-Za-z_]+)\s*\}\}/g, (_m, name: string) => {
-      const value = values[name];
-      if (value === undefined) {
-        throw new TendError({
-          path: template.path,
-          line: i + 1,
-          message: `unknown placeholder {{${name}}} (known: ${
-            Object.keys(values).join(", ")
-          })`,
-        });
-      }
-      return value;
-    }));
-  });
-  return out.join("\n");
 }

@@ -25,12 +25,11 @@ import {
   appName,
   type ExportFiles,
   type ExportOptions,
-  fillTemplate,
   hasControl,
   instanceEnv,
-  loadTemplate,
   SECRET_MODE,
 } from "./_common.ts";
+import { fillTemplate, loadTemplates } from "./_template.ts";
 
 const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -61,6 +60,8 @@ const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 </dict>
 </plist>
 `;
+
+const _TEMPLATES = { "launchd.plist": _PLIST };
 
 /**
  * Escapes text for XML element content.
@@ -101,7 +102,10 @@ export function xmlText(text: string): string {
  */
 export function renderLaunchd(options: ExportOptions): ExportFiles {
   const app = appName(options.app);
-  const plist = loadTemplate(options.templateDir, "launchd.plist", _PLIST);
+  const { "launchd.plist": plist } = loadTemplates(
+    options.templateDir,
+    _TEMPLATES,
+  );
   const logDir = (options.logDir ?? `/var/log/${app}`).replace(/\/$/, "");
   const files: ExportFiles = new Map();
   for (const instance of options.instances) {

@@ -34,11 +34,12 @@ import { dirname, join, resolve } from "node:path";
 import { TendError, UsageError } from "../errors.ts";
 import {
   checkOptions,
-  checkTemplateDir,
   type ExportFile,
   type ExportFiles,
   type ExportOptions,
+  TEMPLATE_NAMES,
 } from "./_common.ts";
+import { checkTemplateDir } from "./_template.ts";
 import { renderCompose } from "./compose.ts";
 import { renderKubernetes } from "./kubernetes.ts";
 import { renderLaunchd } from "./launchd.ts";
@@ -107,7 +108,7 @@ export function renderExport(
     );
   }
   checkOptions(options);
-  checkTemplateDir(format, options.templateDir);
+  checkTemplateDir(format, TEMPLATE_NAMES[format] ?? [], options.templateDir);
   return render(options);
 }
 
