@@ -26,7 +26,15 @@ export * from "./src/env.ts";
 export * from "./src/output.ts";
 export * from "./src/supervisor.ts";
 export * from "./src/run.ts";
-export * from "./src/export/mod.ts";
+export {
+  EXPORT_FORMATS,
+  type ExportFile,
+  type ExportFiles,
+  type ExportFormat,
+  type ExportOptions,
+  renderExport,
+  writeExport,
+} from "./src/export/mod.ts";
 export {
   type ByteSink,
   onStopSignals,

@@ -23,7 +23,11 @@ import type { Instance } from "../formation.ts";
  * ```
  */
 export interface ExportOptions {
-  /** The app name; sanitized by {@linkcode appName} for unit, program and resource names. */
+  /**
+   * The app name. Lowercased to `[a-z0-9-]` (at most 40 characters,
+   * starting with a letter, `app` when nothing is left) for unit, program,
+   * file and resource names.
+   */
   app: string;
   /** Absolute path of the app; the working directory of every process. */
   appRoot: string;
@@ -43,8 +47,9 @@ export interface ExportOptions {
   image?: string;
   /**
    * A directory of templates (`-t`) overriding the built-in ones of
-   * `systemd`, `supervisord`, `runit` and `launchd`, file by file. See
-   * {@linkcode TEMPLATE_NAMES}. Other formats reject it.
+   * `systemd`, `supervisord`, `runit` and `launchd`, file by file; each
+   * format's {@linkcode ExportFormat.templates} names the files. Other
+   * formats reject it.
    */
   templateDir?: string;
   /** Overwrite existing files instead of failing. */
@@ -88,20 +93,38 @@ export interface ExportFile {
 export type ExportFiles = Map<string, ExportFile>;
 
 /**
- * The template files each format reads from `templateDir`, when present.
+ * One export format: its name, the template files `-t DIR` may override, and
+ * its renderer.
  *
  * @example
  * ```ts
- * import { TEMPLATE_NAMES } from "./_common.ts";
- * console.assert(TEMPLATE_NAMES.systemd.includes("instance.service"));
+ * import assert from "node:assert/strict";
+ * import type { ExportFormat } from "./mod.ts";
+ * const motd: ExportFormat = {
+ *   name: "motd",
+ *   templates: [],
+ *   render: (options) =>
+ *     new Map([["motd", { content: `${options.app}\n`, mode: 0o644 }]]),
+ * };
+ * const files = motd.render({ app: "shop", appRoot: "/srv/shop", instances: [], env: {} });
+ * assert.equal(files.get("motd")?.content, "shop\n");
  * ```
  */
-export const TEMPLATE_NAMES: Readonly<Record<string, readonly string[]>> = {
-  systemd: ["app.target", "type.target", "instance.service"],
-  supervisord: ["group.conf", "program.conf"],
-  runit: ["run", "log-run"],
-  launchd: ["launchd.plist"],
-};
+export interface ExportFormat {
+  /** The name `tend export` takes. */
+  readonly name: string;
+  /**
+   * The template files it reads from a template directory (`-t DIR`), by
+   * file name; empty when the format has no templates.
+   */
+  readonly templates: readonly string[];
+  /**
+   * Renders the files, doing no I/O except reading templates. Expects
+   * options already checked as {@linkcode renderExport} does; throws a
+   * {@linkcode TendError} for input the format cannot represent.
+   */
+  render(options: ExportOptions): ExportFiles;
+}
 
 /** Mode for files holding environment values (secrets, often). */
 export const SECRET_MODE = 0o600;

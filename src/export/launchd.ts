@@ -24,6 +24,7 @@ import { TendError } from "../errors.ts";
 import {
   appName,
   type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
   hasControl,
   instanceEnv,
@@ -63,16 +64,8 @@ const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 
 const _TEMPLATES = { "launchd.plist": _PLIST };
 
-/**
- * Escapes text for XML element content.
- *
- * @example
- * ```ts
- * import { xmlText } from "./launchd.ts";
- * console.assert(xmlText("a<b & \r") === "a&lt;b &amp; &#13;");
- * ```
- */
-export function xmlText(text: string): string {
+// Text for XML element content (see the module notes on control characters).
+function _xmlText(text: string): string {
   if (hasControl(text, "\t\n\r\x7f") || /[\ufffe\uffff]/.test(text)) {
     throw new TendError({
       message: `${
@@ -87,20 +80,7 @@ export function xmlText(text: string): string {
   );
 }
 
-/**
- * Renders the launchd export.
- *
- * @example
- * ```ts
- * import { renderLaunchd } from "./launchd.ts";
- * const files = renderLaunchd({
- *   app: "shop", appRoot: "/srv/shop", env: {},
- *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
- * });
- * console.assert(files.has("shop-web-1.plist"));
- * ```
- */
-export function renderLaunchd(options: ExportOptions): ExportFiles {
+function _render(options: ExportOptions): ExportFiles {
   const app = appName(options.app);
   const { "launchd.plist": plist } = loadTemplates(
     options.templateDir,
@@ -116,26 +96,50 @@ export function renderLaunchd(options: ExportOptions): ExportFiles {
         APP: app,
         TYPE: instance.type,
         INDEX: String(instance.index),
-        PS: xmlText(instance.name),
+        PS: _xmlText(instance.name),
         PORT: String(instance.port),
         LABEL: label,
         PROGRAM_ARGUMENTS: ["/bin/sh", "-c", instance.command].map((arg) =>
-          `    <string>${xmlText(arg)}</string>`
+          `    <string>${_xmlText(arg)}</string>`
         ).join("\n"),
-        WORKING_DIRECTORY: xmlText(options.appRoot),
+        WORKING_DIRECTORY: _xmlText(options.appRoot),
         ENVIRONMENT: instanceEnv(options.env, instance).map(([k, v]) =>
-          `    <key>${k}</key>\n    <string>${xmlText(v)}</string>`
+          `    <key>${k}</key>\n    <string>${_xmlText(v)}</string>`
         ).join("\n"),
         USER_LINES: options.user === undefined
           ? ""
           : `  <key>UserName</key>\n  <string>${
-            xmlText(options.user)
+            _xmlText(options.user)
           }</string>`,
-        STDOUT_PATH: xmlText(`${log}.log`),
-        STDERR_PATH: xmlText(`${log}.error.log`),
+        STDOUT_PATH: _xmlText(`${log}.log`),
+        STDERR_PATH: _xmlText(`${log}.error.log`),
       }),
       mode: SECRET_MODE,
     });
   }
   return files;
 }
+
+/**
+ * The `launchd` format (see the module notes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { launchd } from "./launchd.ts";
+ * const files = launchd.render({
+ *   app: "shop", appRoot: "/srv/shop", env: { A: "a<b & \r" },
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ * });
+ * assert.deepEqual([...files.keys()], ["shop-web-1.plist"]);
+ * const plist = files.get("shop-web-1.plist")!.content.split("\n");
+ * assert.ok(plist.includes("  <string>shop-web-1</string>"));
+ * assert.ok(plist.includes("    <string>a&lt;b &amp; &#13;</string>"));
+ * assert.ok(plist.includes("  <string>/var/log/shop/web-1.log</string>"));
+ * ```
+ */
+export const launchd: ExportFormat = {
+  name: "launchd",
+  templates: Object.keys(_TEMPLATES),
+  render: _render,
+};

@@ -36,30 +36,28 @@ import {
   checkOptions,
   type ExportFile,
   type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
-  TEMPLATE_NAMES,
 } from "./_common.ts";
 import { checkTemplateDir } from "./_template.ts";
-import { renderCompose } from "./compose.ts";
-import { renderKubernetes } from "./kubernetes.ts";
-import { renderLaunchd } from "./launchd.ts";
-import { renderRunit } from "./runit.ts";
-import { renderSupervisord } from "./supervisord.ts";
-import { renderSystemd } from "./systemd.ts";
+import { compose } from "./compose.ts";
+import { kubernetes } from "./kubernetes.ts";
+import { launchd } from "./launchd.ts";
+import { runit } from "./runit.ts";
+import { supervisord } from "./supervisord.ts";
+import { systemd } from "./systemd.ts";
 
-export type { ExportFile, ExportFiles, ExportOptions };
-export { appName, TEMPLATE_NAMES } from "./_common.ts";
+export type { ExportFile, ExportFiles, ExportFormat, ExportOptions };
 
-const _RENDERERS: Readonly<
-  Record<string, (options: ExportOptions) => ExportFiles>
-> = {
-  systemd: renderSystemd,
-  supervisord: renderSupervisord,
-  compose: renderCompose,
-  kubernetes: renderKubernetes,
-  runit: renderRunit,
-  launchd: renderLaunchd,
-};
+// In the order the help lists them.
+const _FORMATS: readonly ExportFormat[] = [
+  systemd,
+  supervisord,
+  compose,
+  kubernetes,
+  runit,
+  launchd,
+];
 
 /**
  * The formats `tend export` knows, in the order the help lists them.
@@ -71,7 +69,7 @@ const _RENDERERS: Readonly<
  * ```
  */
 export const EXPORT_FORMATS: readonly string[] = Object.freeze(
-  Object.keys(_RENDERERS),
+  _FORMATS.map((format) => format.name),
 );
 
 /**
@@ -96,11 +94,9 @@ export const EXPORT_FORMATS: readonly string[] = Object.freeze(
 export function renderExport(
   format: string,
   options: ExportOptions,
-): Map<string, ExportFile> {
-  const render = Object.hasOwn(_RENDERERS, format)
-    ? _RENDERERS[format]
-    : undefined;
-  if (!render) {
+): ExportFiles {
+  const descriptor = _FORMATS.find((known) => known.name === format);
+  if (!descriptor) {
     throw new UsageError(
       `unknown export format ${JSON.stringify(format)} (known: ${
         EXPORT_FORMATS.join(", ")
@@ -108,8 +104,8 @@ export function renderExport(
     );
   }
   checkOptions(options);
-  checkTemplateDir(format, TEMPLATE_NAMES[format] ?? [], options.templateDir);
-  return render(options);
+  checkTemplateDir(format, descriptor.templates, options.templateDir);
+  return descriptor.render(options);
 }
 
 function _reason(error: unknown): string {

@@ -22,6 +22,7 @@
 import {
   appName,
   type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
   instanceEnv,
   SCRIPT_MODE,
@@ -46,20 +47,7 @@ exec svlogd -tt {{LOG_DIR}}
 
 const _TEMPLATES = { run: _RUN, "log-run": _LOG_RUN };
 
-/**
- * Renders the runit export.
- *
- * @example
- * ```ts
- * import { renderRunit } from "./runit.ts";
- * const files = renderRunit({
- *   app: "shop", appRoot: "/srv/shop", env: {},
- *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
- * });
- * console.assert(files.has("shop-web-1/run") && files.has("shop-web-1/log/run"));
- * ```
- */
-export function renderRunit(options: ExportOptions): ExportFiles {
+function _render(options: ExportOptions): ExportFiles {
   const app = appName(options.app);
   const { run, "log-run": logRun } = loadTemplates(
     options.templateDir,
@@ -104,3 +92,29 @@ export function renderRunit(options: ExportOptions): ExportFiles {
   }
   return files;
 }
+
+/**
+ * The `runit` format (see the module notes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runit } from "./runit.ts";
+ * const files = runit.render({
+ *   app: "shop", appRoot: "/srv/shop", env: { A: "it's" },
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ * });
+ * assert.deepEqual([...files.keys()], ["shop-web-1/run", "shop-web-1/env", "shop-web-1/log/run"]);
+ * assert.deepEqual(files.get("shop-web-1/env"), {
+ *   content: "export A='it'\\''s'\nexport PORT='5000'\nexport PS='web.1'\n",
+ *   mode: 0o600,
+ * });
+ * assert.match(files.get("shop-web-1/run")!.content, /^exec '\/bin\/sh' '-c' 'serve'$/m);
+ * assert.equal(files.get("shop-web-1/run")!.mode, 0o755);
+ * ```
+ */
+export const runit: ExportFormat = {
+  name: "runit",
+  templates: Object.keys(_TEMPLATES),
+  render: _render,
+};

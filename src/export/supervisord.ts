@@ -39,6 +39,7 @@ import { TendError } from "../errors.ts";
 import {
   appName,
   type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
   hasControl,
   instanceEnv,
@@ -83,19 +84,10 @@ const _PY_SPACE =
 const _COMMENT_START = new RegExp(`[${_PY_SPACE}][;#]`);
 const _SHLEX_SAFE = /^[A-Za-z0-9_\/.,:=+@-]$/;
 
-/**
- * Writes a word for supervisord's `command=`: `%` doubled, a backslash before
- * every other special character (so no `;`/`#` follows whitespace and
- * `%(here)s` cannot appear), newlines quoted across continuation lines.
- * Throws {@linkcode TendError} for a carriage return.
- *
- * @example
- * ```ts
- * import { supervisordWord } from "./supervisord.ts";
- * console.assert(supervisordWord("a b;100%") === "a\\ b\\;100%%");
- * ```
- */
-export function supervisordWord(word: string): string {
+// A word for `command=`: `%` doubled, a backslash before every other special
+// character (so no `;`/`#` follows whitespace and `%(here)s` cannot appear),
+// newlines quoted across continuation lines.
+function _word(word: string): string {
   if (word === "") return "''";
   let out = "";
   for (const c of word) {
@@ -114,19 +106,9 @@ export function supervisordWord(word: string): string {
   return out;
 }
 
-/**
- * Writes an `environment=` value, or returns undefined when supervisord
- * cannot read it back exactly (see the module notes).
- *
- * @example
- * ```ts
- * import { supervisordEnvValue } from "./supervisord.ts";
- * console.assert(supervisordEnvValue("100% sure") === '"100%% sure"');
- * console.assert(supervisordEnvValue('say "hi" now') === `'say "hi" now'`);
- * console.assert(supervisordEnvValue("a\nb") === undefined);
- * ```
- */
-export function supervisordEnvValue(value: string): string | undefined {
+// An `environment=` value, or undefined when supervisord cannot read it back
+// exactly (see the module notes).
+function _envValue(value: string): string | undefined {
   const escaped = value.replaceAll("%", "%%");
   if (/[\r\n]/.test(value) || /^['"]|['"]$/.test(value)) return undefined;
   if (_COMMENT_START.test(value) || escaped.includes("%(here)s")) {
@@ -153,20 +135,7 @@ function _plain(value: string, what: string): string {
   return escaped;
 }
 
-/**
- * Renders the supervisord export.
- *
- * @example
- * ```ts
- * import { renderSupervisord } from "./supervisord.ts";
- * const files = renderSupervisord({
- *   app: "shop", appRoot: "/srv/shop", env: { A: "1" },
- *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
- * });
- * console.assert(files.get("shop.conf")!.content.includes("[program:shop-web-1]"));
- * ```
- */
-export function renderSupervisord(options: ExportOptions): ExportFiles {
+function _render(options: ExportOptions): ExportFiles {
   const app = appName(options.app);
   const { "group.conf": group, "program.conf": program } = loadTemplates(
     options.templateDir,
@@ -189,7 +158,7 @@ export function renderSupervisord(options: ExportOptions): ExportFiles {
     const inline: string[] = [];
     const viaEnv: string[] = [];
     for (const [key, value] of instanceEnv(options.env, instance)) {
-      const quoted = supervisordEnvValue(value);
+      const quoted = _envValue(value);
       if (quoted !== undefined) inline.push(`${key}=${quoted}`);
       else viaEnv.push(`${key}=${value}`);
     }
@@ -212,7 +181,7 @@ export function renderSupervisord(options: ExportOptions): ExportFiles {
           viaEnv.map((kv) => kv.slice(0, kv.indexOf("="))).join(", ")
         }: set by /usr/bin/env in command=, as environment= cannot hold the value`
         : "",
-      COMMAND: argv.map(supervisordWord).join(" "),
+      COMMAND: argv.map(_word).join(" "),
       DIRECTORY: directory,
       ENVIRONMENT: inline.join(","),
       USER_LINE: user === undefined ? "" : `user=${user}`,
@@ -224,3 +193,31 @@ export function renderSupervisord(options: ExportOptions): ExportFiles {
     sections.join("");
   return new Map([[`${app}.conf`, { content, mode: SECRET_MODE }]]);
 }
+
+/**
+ * The `supervisord` format (see the module notes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { supervisord } from "./supervisord.ts";
+ * const files = supervisord.render({
+ *   app: "shop", appRoot: "/srv/shop",
+ *   env: { A: "100% sure", B: 'say "hi" now', C: "two\nlines" },
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve a;b", port: 5000 }],
+ * });
+ * assert.deepEqual([...files.keys()], ["shop.conf"]);
+ * const conf = files.get("shop.conf")!.content.split("\n");
+ * assert.ok(conf.includes("[program:shop-web-1]"));
+ * assert.ok(conf.includes(`environment=A="100%% sure",B='say "hi" now',PORT="5000",PS="web.1"`));
+ * // C cannot be written in environment=, so /usr/bin/env sets it.
+ * assert.ok(conf.includes("command=/usr/bin/env C=two'"));
+ * assert.ok(conf.includes("  'lines /bin/sh -c serve\\ a\\;b"));
+ * assert.ok(conf.includes("stdout_logfile=/var/log/shop/web-1.log"));
+ * ```
+ */
+export const supervisord: ExportFormat = {
+  name: "supervisord",
+  templates: Object.keys(_TEMPLATES),
+  render: _render,
+};
