@@ -1,6 +1,7 @@
 /**
- * What every export format shares: the options, the rendered-file type, the
- * per-instance environment, naming and checks.
+ * What every export format shares: the option, file and format types, file
+ * modes, the per-instance environment, the option checks, and the escaping
+ * helpers more than one format needs.
  *
  * @module
  */
@@ -12,14 +13,17 @@ import type { Instance } from "../formation.ts";
  *
  * @example
  * ```ts
- * import type { ExportOptions } from "./_common.ts";
+ * import assert from "node:assert/strict";
+ * import { type ExportOptions, renderExport } from "./mod.ts";
  * const options: ExportOptions = {
  *   app: "shop",
  *   appRoot: "/srv/shop",
  *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
  *   env: { GREETING: "hi" },
+ *   user: "www",
  * };
- * console.assert(options.instances.length === 1);
+ * const conf = renderExport("supervisord", options).get("shop.conf")!.content;
+ * assert.match(conf, /^user=www$/m);
  * ```
  */
 export interface ExportOptions {
@@ -68,9 +72,15 @@ export interface ExportOptions {
  *
  * @example
  * ```ts
- * import type { ExportFile } from "./_common.ts";
- * const file: ExportFile = { content: "[Unit]\n", mode: 0o644 };
- * console.assert(file.mode === 0o644);
+ * import assert from "node:assert/strict";
+ * import { type ExportFile, renderExport } from "./mod.ts";
+ * const files = renderExport("runit", {
+ *   app: "shop", appRoot: "/srv/shop", env: {},
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ * });
+ * const run: ExportFile = files.get("shop-web-1/run")!;
+ * assert.equal(run.mode, 0o755);
+ * assert.match(run.content, /^#!\/bin\/sh\n/);
  * ```
  */
 export interface ExportFile {
@@ -81,13 +91,18 @@ export interface ExportFile {
 }
 
 /**
- * Rendered files by path relative to the export directory.
+ * Rendered files by path relative to the export directory, in the order
+ * they are written.
  *
  * @example
  * ```ts
- * import type { ExportFiles } from "./_common.ts";
- * const files: ExportFiles = new Map([["a.conf", { content: "", mode: 0o600 }]]);
- * console.assert(files.has("a.conf"));
+ * import assert from "node:assert/strict";
+ * import { type ExportFiles, renderExport } from "./mod.ts";
+ * const files: ExportFiles = renderExport("runit", {
+ *   app: "shop", appRoot: "/srv/shop", env: {},
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ * });
+ * assert.deepEqual([...files.keys()], ["shop-web-1/run", "shop-web-1/env", "shop-web-1/log/run"]);
  * ```
  */
 export type ExportFiles = Map<string, ExportFile>;
@@ -136,30 +151,6 @@ export const SCRIPT_MODE = 0o755;
 const _ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Sanitizes an app name into a lowercase DNS-1123 label that is also a safe
- * systemd unit, supervisord program and file name prefix: `[a-z0-9-]`,
- * starting with a letter, at most 40 characters, `app` when nothing is left.
- * Kubernetes needs the leading letter (Service names), and one rule for
- * every format keeps exported names predictable.
- *
- * @example
- * ```ts
- * import { appName } from "./_common.ts";
- * console.assert(appName("My App_2!") === "my-app-2");
- * console.assert(appName("2048") === "app-2048");
- * ```
- */
-export function appName(app: string): string {
-  let name = app.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
-    /^-+|-+$/g,
-    "",
-  );
-  if (name === "") return "app";
-  if (!/^[a-z]/.test(name)) name = `app-${name}`;
-  return name.slice(0, 40).replace(/-+$/, "");
-}
-
-/**
  * The shared environment: the env files' values minus `PORT` and `PS`, which
  * every instance sets itself (and which must win). Throws a
  * {@linkcode TendError} for a name that is not a portable variable name,
@@ -167,9 +158,10 @@ export function appName(app: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sharedEnv } from "./_common.ts";
- * const env = sharedEnv({ A: "1", PORT: "9", PS: "x" });
- * console.assert(env.length === 1 && env[0][0] === "A");
+ * assert.deepEqual(sharedEnv({ A: "1", PORT: "9", PS: "x" }), [["A", "1"]]);
+ * assert.throws(() => sharedEnv({ "A-B": "1" }), /cannot export environment variable "A-B"/);
  * ```
  */
 export function sharedEnv(env: Record<string, string>): [string, string][] {
@@ -194,10 +186,12 @@ export function sharedEnv(env: Record<string, string>): [string, string][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { instanceEnv } from "./_common.ts";
  * const inst = { type: "web", index: 1, name: "web.1", command: "x", port: 5000 };
- * const env = instanceEnv({ PORT: "1", A: "a" }, inst);
- * console.assert(JSON.stringify(env) === '[["A","a"],["PORT","5000"],["PS","web.1"]]');
+ * assert.deepEqual(instanceEnv({ PORT: "1", A: "a" }, inst), [
+ *   ["A", "a"], ["PORT", "5000"], ["PS", "web.1"],
+ * ]);
  * ```
  */
 export function instanceEnv(
@@ -228,11 +222,14 @@ export interface TypeGroup {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { groupByType } from "./_common.ts";
  * const mk = (type: string, index: number, port: number) =>
  *   ({ type, index, name: `${type}.${index}`, command: "x", port });
- * const groups = groupByType([mk("web", 1, 5000), mk("web", 2, 5001), mk("w", 1, 5100)]);
- * console.assert(groups.length === 2 && groups[0].instances.length === 2);
+ * const groups = groupByType([mk("web", 1, 5000), mk("w", 1, 5100), mk("web", 2, 5001)]);
+ * assert.deepEqual(groups.map((g) => [g.type, g.instances.length, g.port]), [
+ *   ["web", 2, 5000], ["w", 1, 5100],
+ * ]);
  * ```
  */
 export function groupByType(instances: readonly Instance[]): TypeGroup[] {
@@ -260,12 +257,14 @@ export function groupByType(instances: readonly Instance[]): TypeGroup[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { TendError, UsageError } from "../errors.ts";
  * import { checkOptions } from "./_common.ts";
- * let threw = false;
- * try {
- *   checkOptions({ app: "a", appRoot: "relative", instances: [], env: {} });
- * } catch { threw = true; }
- * console.assert(threw);
+ * const web = { type: "web", index: 1, name: "web.1", command: "x", port: 5000 };
+ * const options = { app: "a", appRoot: "/srv/a", instances: [web], env: {} };
+ * checkOptions(options);
+ * assert.throws(() => checkOptions({ ...options, instances: [] }), TendError);
+ * assert.throws(() => checkOptions({ ...options, appRoot: "srv/a" }), UsageError);
  * ```
  */
 export function checkOptions(options: ExportOptions): void {
@@ -304,8 +303,11 @@ export function checkOptions(options: ExportOptions): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hasControl } from "./_common.ts";
- * console.assert(hasControl("a\nb") && !hasControl("a\tb", "\t"));
+ * assert.equal(hasControl("a\nb"), true);
+ * assert.equal(hasControl("a\tb", "\t"), false);
+ * assert.equal(hasControl("a\x7fb"), true);
  * ```
  */
 export function hasControl(text: string, allowed = ""): boolean {
@@ -319,15 +321,32 @@ export function hasControl(text: string, allowed = ""): boolean {
 }
 
 /**
- * Quotes a string for POSIX `sh` with single quotes, which keep every
- * character (including newlines) literally.
+ * The arguments that run a Procfile command on the host, as `tend start`
+ * runs it.
  *
  * @example
  * ```ts
- * import { shellQuote } from "./_common.ts";
- * console.assert(shellQuote("it's") === `'it'\\''s'`);
+ * import assert from "node:assert/strict";
+ * import { shellArgv } from "./_common.ts";
+ * assert.deepEqual(shellArgv("serve $PORT"), ["/bin/sh", "-c", "serve $PORT"]);
  * ```
  */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
+export function shellArgv(command: string): string[] {
+  return ["/bin/sh", "-c", command];
+}
+
+/**
+ * Doubles every `$`: Compose and Kubernetes read `$$` as a literal `$` and
+ * expand the rest (`$VAR`, `$(VAR)`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { doubleDollars } from "./_common.ts";
+ * assert.equal(doubleDollars("echo $PORT $$"), "echo $$PORT $$$$");
+ * ```
+ */
+export function doubleDollars(text: string): string {
+  // A function, because "$$" in a replacement string means one "$".
+  return text.replaceAll("$", () => "$$");
 }

@@ -8,6 +8,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TendError, UsageError } from "../errors.ts";
+import type { Instance } from "../formation.ts";
 
 /** A template's text and where it came from (for error messages). */
 export interface Template {
@@ -114,6 +115,34 @@ export function checkTemplateDir(
       })`,
     });
   }
+}
+
+/**
+ * The placeholders every per-instance template has: `{{APP}}`, `{{TYPE}}`,
+ * `{{INDEX}}`, `{{PS}}` and `{{PORT}}`, as plain text (a format that must
+ * escape one overrides it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { instanceValues } from "./_template.ts";
+ * const web2 = { type: "web", index: 2, name: "web.2", command: "x", port: 5001 };
+ * assert.deepEqual(instanceValues("shop", web2), {
+ *   APP: "shop", TYPE: "web", INDEX: "2", PS: "web.2", PORT: "5001",
+ * });
+ * ```
+ */
+export function instanceValues(
+  app: string,
+  instance: Instance,
+): TemplateValues {
+  return {
+    APP: app,
+    TYPE: instance.type,
+    INDEX: String(instance.index),
+    PS: instance.name,
+    PORT: String(instance.port),
+  };
 }
 
 /**

@@ -15,7 +15,7 @@
  * @module
  */
 import {
-  appName,
+  doubleDollars,
   type ExportFiles,
   type ExportFormat,
   type ExportOptions,
@@ -23,6 +23,7 @@ import {
   SECRET_MODE,
   sharedEnv,
 } from "./_common.ts";
+import { appName, imageName } from "./_names.ts";
 import { toYaml, type YamlValue } from "./_yaml.ts";
 
 // The document as data, before `$` escaping and YAML.
@@ -38,7 +39,7 @@ function _document(
     environment.PORT = String(group.port);
     environment.PS = group.type;
     services[group.type] = {
-      image: options.image ?? `${app}:latest`,
+      image: imageName(options, app),
       working_dir: options.appRoot,
       command: ["sh", "-c", group.command],
       environment,
@@ -50,10 +51,9 @@ function _document(
   return { services };
 }
 
-// Compose interpolates $VAR and ${VAR} in every string of the file; $$ is a
-// literal $.
+// Compose interpolates $VAR and ${VAR} in every string of the file.
 function _escapeDollars(value: YamlValue): YamlValue {
-  if (typeof value === "string") return value.replaceAll("$", () => "$$");
+  if (typeof value === "string") return doubleDollars(value);
   if (Array.isArray(value)) return value.map(_escapeDollars);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(

@@ -25,7 +25,7 @@
  */
 import { TendError } from "../errors.ts";
 import {
-  appName,
+  doubleDollars,
   type ExportFiles,
   type ExportFormat,
   type ExportOptions,
@@ -33,10 +33,14 @@ import {
   SECRET_MODE,
   sharedEnv,
 } from "./_common.ts";
+import { appName, imageName, slug, typeName } from "./_names.ts";
 import { toYaml, type YamlValue } from "./_yaml.ts";
 import { isSecretName } from "../env.ts";
 
 type _Obj = { [key: string]: YamlValue };
+
+const _LABEL_MAX = 63;
+const _HASH_LENGTH = 8;
 
 // FNV-1a: a short, stable suffix that keeps truncated names distinct.
 function _hash(text: string): string {
@@ -44,18 +48,16 @@ function _hash(text: string): string {
   for (const byte of new TextEncoder().encode(text)) {
     h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   }
-  return h.toString(16).padStart(8, "0");
+  return h.toString(16).padStart(_HASH_LENGTH, "0");
 }
 
 // A DNS-1123 label (at most 63 of `[a-z0-9-]`, alphanumeric at both ends);
 // a long name is cut and gets a hash of the original, to stay distinct.
 function _dnsLabel(text: string): string {
-  const label = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
-    /^-+|-+$/g,
-    "",
-  ) || "x";
-  if (label.length <= 63) return label;
-  return `${label.slice(0, 54).replace(/-+$/, "")}-${_hash(text)}`;
+  const label = slug(text) || "x";
+  if (label.length <= _LABEL_MAX) return label;
+  const kept = label.slice(0, _LABEL_MAX - 1 - _HASH_LENGTH);
+  return `${kept.replace(/-+$/, "")}-${_hash(text)}`;
 }
 
 /**
@@ -95,12 +97,13 @@ export function kubernetesDocuments(
   const docs: _Obj[] = [];
   const envFrom: YamlValue[] = [];
   const managed = { "app.kubernetes.io/managed-by": "tend" };
+  const appLabels = { "app.kubernetes.io/name": app, ...managed };
   if (Object.keys(plain).length) {
     const name = _dnsLabel(`${app}-env`);
     docs.push({
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name, labels: { "app.kubernetes.io/name": app, ...managed } },
+      metadata: { name, labels: appLabels },
       data: plain,
     });
     envFrom.push({ configMapRef: { name } });
@@ -110,7 +113,7 @@ export function kubernetesDocuments(
     docs.push({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { name, labels: { "app.kubernetes.io/name": app, ...managed } },
+      metadata: { name, labels: appLabels },
       type: "Opaque",
       stringData: secret,
     });
@@ -120,7 +123,7 @@ export function kubernetesDocuments(
   const services: _Obj[] = [];
   for (const group of groupByType(options.instances)) {
     const component = _dnsLabel(group.type);
-    const name = _dnsLabel(`${app}-${group.type}`);
+    const name = _dnsLabel(typeName(app, group.type));
     const other = seen.get(name);
     if (other !== undefined) {
       throw new TendError({
@@ -136,14 +139,14 @@ export function kubernetesDocuments(
     const isWeb = group.type === "web";
     const container: _Obj = {
       name: component,
-      image: options.image ?? `${app}:latest`,
+      image: imageName(options, app),
       workingDir: options.appRoot,
       // $(VAR) expansion and $$ -> $ apply to command and env values.
-      command: ["sh", "-c", group.command.replaceAll("$", () => "$$")],
+      command: ["sh", "-c", doubleDollars(group.command)],
       ...(envFrom.length ? { envFrom } : {}),
       env: [
         { name: "PORT", value: String(group.port) },
-        { name: "PS", value: group.type.replaceAll("$", () => "$$") },
+        { name: "PS", value: doubleDollars(group.type) },
       ],
       ...(isWeb
         ? { ports: [{ name: "http", containerPort: group.port }] }

@@ -22,15 +22,16 @@
  */
 import { TendError } from "../errors.ts";
 import {
-  appName,
   type ExportFiles,
   type ExportFormat,
   type ExportOptions,
   hasControl,
   instanceEnv,
   SECRET_MODE,
+  shellArgv,
 } from "./_common.ts";
-import { fillTemplate, loadTemplates } from "./_template.ts";
+import { appName, instanceName, logDirectory, logPath } from "./_names.ts";
+import { fillTemplate, instanceValues, loadTemplates } from "./_template.ts";
 
 const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -86,20 +87,17 @@ function _render(options: ExportOptions): ExportFiles {
     options.templateDir,
     _TEMPLATES,
   );
-  const logDir = (options.logDir ?? `/var/log/${app}`).replace(/\/$/, "");
+  const logDir = logDirectory(options, app);
   const files: ExportFiles = new Map();
   for (const instance of options.instances) {
-    const label = `${app}-${instance.type}-${instance.index}`;
-    const log = `${logDir}/${instance.type}-${instance.index}`;
+    const label = instanceName(app, instance);
+    const log = logPath(logDir, instance);
     files.set(`${label}.plist`, {
       content: fillTemplate(plist, {
-        APP: app,
-        TYPE: instance.type,
-        INDEX: String(instance.index),
+        ...instanceValues(app, instance),
         PS: _xmlText(instance.name),
-        PORT: String(instance.port),
         LABEL: label,
-        PROGRAM_ARGUMENTS: ["/bin/sh", "-c", instance.command].map((arg) =>
+        PROGRAM_ARGUMENTS: shellArgv(instance.command).map((arg) =>
           `    <string>${_xmlText(arg)}</string>`
         ).join("\n"),
         WORKING_DIRECTORY: _xmlText(options.appRoot),

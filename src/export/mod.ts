@@ -52,8 +52,11 @@ const _FORMATS: readonly ExportFormat[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EXPORT_FORMATS } from "./mod.ts";
- * console.assert(EXPORT_FORMATS.includes("systemd"));
+ * assert.deepEqual(EXPORT_FORMATS, [
+ *   "systemd", "supervisord", "compose", "kubernetes", "runit", "launchd",
+ * ]);
  * ```
  */
 export const EXPORT_FORMATS: readonly string[] = Object.freeze(
@@ -68,15 +71,18 @@ export const EXPORT_FORMATS: readonly string[] = Object.freeze(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderExport } from "./mod.ts";
- * const files = renderExport("supervisord", {
+ * const options = {
  *   app: "shop",
  *   appRoot: "/srv/shop",
  *   env: { GREETING: "hello" },
  *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
- * });
- * console.assert([...files.keys()].join() === "shop.conf");
- * console.assert(files.get("shop.conf")!.mode === 0o600);
+ * };
+ * const files = renderExport("supervisord", options);
+ * assert.deepEqual([...files.keys()], ["shop.conf"]);
+ * assert.equal(files.get("shop.conf")!.mode, 0o600);
+ * assert.throws(() => renderExport("upstart", options), /unknown export format/);
  * ```
  */
 export function renderExport(
