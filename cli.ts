@@ -156,7 +156,7 @@ async function _run(
 }
 
 async function _export(flags: Flags, positionals: string[]): Promise<number> {
-  const { EXPORT_FORMATS, writeExport } = await import("./src/export.ts");
+  const { EXPORT_FORMATS, writeExport } = await import("./src/export/mod.ts");
   const [format, dir, extra] = positionals;
   const formats = EXPORT_FORMATS.join(", ");
   if (!format || !dir || extra !== undefined) {

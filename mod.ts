@@ -83,10 +83,12 @@ export { runCommand, type RunOptions } from "./src/run.ts";
 export {
   EXPORT_FORMATS,
   type ExportFile,
+  type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
   renderExport,
   writeExport,
-} from "./src/export.ts";
+} from "./src/export/mod.ts";
 export {
   formatProblem,
   type Place,

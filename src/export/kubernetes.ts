@@ -25,17 +25,22 @@
  */
 import { TendError } from "../errors.ts";
 import {
-  appName,
+  doubleDollars,
   type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
   groupByType,
   SECRET_MODE,
   sharedEnv,
-} from "./common.ts";
-import { toYaml, type YamlValue } from "./yaml.ts";
+} from "./_common.ts";
+import { appName, imageName, slug, typeName } from "./_names.ts";
+import { toYaml, type YamlValue } from "./_yaml.ts";
 import { isSecretName } from "../env.ts";
 
 type _Obj = { [key: string]: YamlValue };
+
+const _LABEL_MAX = 63;
+const _HASH_LENGTH = 8;
 
 // FNV-1a: a short, stable suffix that keeps truncated names distinct.
 function _hash(text: string): string {
@@ -43,27 +48,16 @@ function _hash(text: string): string {
   for (const byte of new TextEncoder().encode(text)) {
     h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   }
-  return h.toString(16).padStart(8, "0");
+  return h.toString(16).padStart(_HASH_LENGTH, "0");
 }
 
-/**
- * Turns text into a DNS-1123 label (at most 63 of `[a-z0-9-]`, alphanumeric
- * at both ends), cutting long names and adding a hash of the original.
- *
- * @example
- * ```ts
- * import { dnsLabel } from "./kubernetes.ts";
- * console.assert(dnsLabel("Web_Worker") === "web-worker");
- * console.assert(dnsLabel("x".repeat(70)).length === 63);
- * ```
- */
-export function dnsLabel(text: string): string {
-  const label = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
-    /^-+|-+$/g,
-    "",
-  ) || "x";
-  if (label.length <= 63) return label;
-  return `${label.slice(0, 54).replace(/-+$/, "")}-${_hash(text)}`;
+// A DNS-1123 label (at most 63 of `[a-z0-9-]`, alphanumeric at both ends);
+// a long name is cut and gets a hash of the original, to stay distinct.
+function _dnsLabel(text: string): string {
+  const label = slug(text) || "x";
+  if (label.length <= _LABEL_MAX) return label;
+  const kept = label.slice(0, _LABEL_MAX - 1 - _HASH_LENGTH);
+  return `${kept.replace(/-+$/, "")}-${_hash(text)}`;
 }
 
 /**
@@ -71,12 +65,13 @@ export function dnsLabel(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kubernetesDocuments } from "./kubernetes.ts";
  * const docs = kubernetesDocuments({
  *   app: "shop", appRoot: "/srv/shop", env: { API_TOKEN: "t", MODE: "prod" },
  *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
  * });
- * console.assert(docs.map((d) => d.kind).join() === "ConfigMap,Secret,Deployment,Service");
+ * assert.deepEqual(docs.map((d) => d.kind), ["ConfigMap", "Secret", "Deployment", "Service"]);
  * ```
  */
 export function kubernetesDocuments(
@@ -102,22 +97,23 @@ export function kubernetesDocuments(
   const docs: _Obj[] = [];
   const envFrom: YamlValue[] = [];
   const managed = { "app.kubernetes.io/managed-by": "tend" };
+  const appLabels = { "app.kubernetes.io/name": app, ...managed };
   if (Object.keys(plain).length) {
-    const name = dnsLabel(`${app}-env`);
+    const name = _dnsLabel(`${app}-env`);
     docs.push({
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name, labels: { "app.kubernetes.io/name": app, ...managed } },
+      metadata: { name, labels: appLabels },
       data: plain,
     });
     envFrom.push({ configMapRef: { name } });
   }
   if (Object.keys(secret).length) {
-    const name = dnsLabel(`${app}-secret`);
+    const name = _dnsLabel(`${app}-secret`);
     docs.push({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { name, labels: { "app.kubernetes.io/name": app, ...managed } },
+      metadata: { name, labels: appLabels },
       type: "Opaque",
       stringData: secret,
     });
@@ -126,8 +122,8 @@ export function kubernetesDocuments(
   const seen = new Map<string, string>();
   const services: _Obj[] = [];
   for (const group of groupByType(options.instances)) {
-    const component = dnsLabel(group.type);
-    const name = dnsLabel(`${app}-${group.type}`);
+    const component = _dnsLabel(group.type);
+    const name = _dnsLabel(typeName(app, group.type));
     const other = seen.get(name);
     if (other !== undefined) {
       throw new TendError({
@@ -143,14 +139,14 @@ export function kubernetesDocuments(
     const isWeb = group.type === "web";
     const container: _Obj = {
       name: component,
-      image: options.image ?? `${app}:latest`,
+      image: imageName(options, app),
       workingDir: options.appRoot,
       // $(VAR) expansion and $$ -> $ apply to command and env values.
-      command: ["sh", "-c", group.command.replaceAll("$", () => "$$")],
+      command: ["sh", "-c", doubleDollars(group.command)],
       ...(envFrom.length ? { envFrom } : {}),
       env: [
         { name: "PORT", value: String(group.port) },
-        { name: "PS", value: group.type.replaceAll("$", () => "$$") },
+        { name: "PS", value: doubleDollars(group.type) },
       ],
       ...(isWeb
         ? { ports: [{ name: "http", containerPort: group.port }] }
@@ -194,23 +190,40 @@ export function kubernetesDocuments(
   return [...docs, ...services];
 }
 
-/**
- * Renders the kubernetes export.
- *
- * @example
- * ```ts
- * import { renderKubernetes } from "./kubernetes.ts";
- * const files = renderKubernetes({
- *   app: "shop", appRoot: "/srv/shop", env: {},
- *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
- * });
- * console.assert(files.get("shop.yaml")!.content.includes("kind: \"Deployment\""));
- * ```
- */
-export function renderKubernetes(options: ExportOptions): ExportFiles {
+function _render(options: ExportOptions): ExportFiles {
   const app = appName(options.app);
   const content =
     `# Generated by tend export. Apply: kubectl apply -f ${app}.yaml\n` +
     kubernetesDocuments(options).map((doc) => `---\n${toYaml(doc)}`).join("");
   return new Map([[`${app}.yaml`, { content, mode: SECRET_MODE }]]);
 }
+
+/**
+ * The `kubernetes` format (see the module notes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kubernetes } from "./kubernetes.ts";
+ * const files = kubernetes.render({
+ *   app: "shop", appRoot: "/srv/shop", env: { API_TOKEN: "t", MODE: "prod" },
+ *   instances: [
+ *     { type: "web", index: 1, name: "web.1", command: "echo $PORT", port: 5000 },
+ *     { type: "Back_Worker", index: 1, name: "Back_Worker.1", command: "work", port: 5100 },
+ *   ],
+ * });
+ * assert.deepEqual([...files.keys()], ["shop.yaml"]);
+ * const yaml = files.get("shop.yaml")!.content;
+ * assert.deepEqual(yaml.match(/^kind: .*$/gm), [
+ *   'kind: "ConfigMap"', 'kind: "Secret"', 'kind: "Deployment"',
+ *   'kind: "Deployment"', 'kind: "Service"',
+ * ]);
+ * assert.match(yaml, /^  name: "shop-back-worker"$/m);
+ * assert.match(yaml, / command: \["sh", "-c", "echo \$\$PORT"\]$/m);
+ * ```
+ */
+export const kubernetes: ExportFormat = {
+  name: "kubernetes",
+  templates: [],
+  render: _render,
+};

@@ -22,15 +22,16 @@
  */
 import { TendError } from "../errors.ts";
 import {
-  appName,
   type ExportFiles,
+  type ExportFormat,
   type ExportOptions,
-  fillTemplate,
   hasControl,
   instanceEnv,
-  loadTemplate,
   SECRET_MODE,
-} from "./common.ts";
+  shellArgv,
+} from "./_common.ts";
+import { appName, instanceName, logDirectory, logPath } from "./_names.ts";
+import { fillTemplate, instanceValues, loadTemplates } from "./_template.ts";
 
 const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -62,16 +63,10 @@ const _PLIST = `<?xml version="1.0" encoding="UTF-8"?>
 </plist>
 `;
 
-/**
- * Escapes text for XML element content.
- *
- * @example
- * ```ts
- * import { xmlText } from "./launchd.ts";
- * console.assert(xmlText("a<b & \r") === "a&lt;b &amp; &#13;");
- * ```
- */
-export function xmlText(text: string): string {
+const _TEMPLATES = { "launchd.plist": _PLIST };
+
+// Text for XML element content (see the module notes on control characters).
+function _xmlText(text: string): string {
   if (hasControl(text, "\t\n\r\x7f") || /[\ufffe\uffff]/.test(text)) {
     throw new TendError({
       message: `${
@@ -86,52 +81,63 @@ export function xmlText(text: string): string {
   );
 }
 
-/**
- * Renders the launchd export.
- *
- * @example
- * ```ts
- * import { renderLaunchd } from "./launchd.ts";
- * const files = renderLaunchd({
- *   app: "shop", appRoot: "/srv/shop", env: {},
- *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
- * });
- * console.assert(files.has("shop-web-1.plist"));
- * ```
- */
-export function renderLaunchd(options: ExportOptions): ExportFiles {
+function _render(options: ExportOptions): ExportFiles {
   const app = appName(options.app);
-  const plist = loadTemplate(options.templateDir, "launchd.plist", _PLIST);
-  const logDir = (options.logDir ?? `/var/log/${app}`).replace(/\/$/, "");
+  const { "launchd.plist": plist } = loadTemplates(
+    options.templateDir,
+    _TEMPLATES,
+  );
+  const logDir = logDirectory(options, app);
   const files: ExportFiles = new Map();
   for (const instance of options.instances) {
-    const label = `${app}-${instance.type}-${instance.index}`;
-    const log = `${logDir}/${instance.type}-${instance.index}`;
+    const label = instanceName(app, instance);
+    const log = logPath(logDir, instance);
     files.set(`${label}.plist`, {
       content: fillTemplate(plist, {
-        APP: app,
-        TYPE: instance.type,
-        INDEX: String(instance.index),
-        PS: xmlText(instance.name),
-        PORT: String(instance.port),
+        ...instanceValues(app, instance),
+        PS: _xmlText(instance.name),
         LABEL: label,
-        PROGRAM_ARGUMENTS: ["/bin/sh", "-c", instance.command].map((arg) =>
-          `    <string>${xmlText(arg)}</string>`
+        PROGRAM_ARGUMENTS: shellArgv(instance.command).map((arg) =>
+          `    <string>${_xmlText(arg)}</string>`
         ).join("\n"),
-        WORKING_DIRECTORY: xmlText(options.appRoot),
+        WORKING_DIRECTORY: _xmlText(options.appRoot),
         ENVIRONMENT: instanceEnv(options.env, instance).map(([k, v]) =>
-          `    <key>${k}</key>\n    <string>${xmlText(v)}</string>`
+          `    <key>${k}</key>\n    <string>${_xmlText(v)}</string>`
         ).join("\n"),
         USER_LINES: options.user === undefined
           ? ""
           : `  <key>UserName</key>\n  <string>${
-            xmlText(options.user)
+            _xmlText(options.user)
           }</string>`,
-        STDOUT_PATH: xmlText(`${log}.log`),
-        STDERR_PATH: xmlText(`${log}.error.log`),
+        STDOUT_PATH: _xmlText(`${log}.log`),
+        STDERR_PATH: _xmlText(`${log}.error.log`),
       }),
       mode: SECRET_MODE,
     });
   }
   return files;
 }
+
+/**
+ * The `launchd` format (see the module notes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { launchd } from "./launchd.ts";
+ * const files = launchd.render({
+ *   app: "shop", appRoot: "/srv/shop", env: { A: "a<b & \r" },
+ *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ * });
+ * assert.deepEqual([...files.keys()], ["shop-web-1.plist"]);
+ * const plist = files.get("shop-web-1.plist")!.content.split("\n");
+ * assert.ok(plist.includes("  <string>shop-web-1</string>"));
+ * assert.ok(plist.includes("    <string>a&lt;b &amp; &#13;</string>"));
+ * assert.ok(plist.includes("  <string>/var/log/shop/web-1.log</string>"));
+ * ```
+ */
+export const launchd: ExportFormat = {
+  name: "launchd",
+  templates: Object.keys(_TEMPLATES),
+  render: _render,
+};

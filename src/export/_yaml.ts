@@ -14,9 +14,10 @@
  *
  * @example
  * ```ts
- * import type { YamlValue } from "./yaml.ts";
- * const v: YamlValue = { a: [1, "two", { b: null }] };
- * console.assert(typeof v === "object");
+ * import assert from "node:assert/strict";
+ * import { toYaml, type YamlValue } from "./_yaml.ts";
+ * const value: YamlValue = { a: [1, "two", { b: null }] };
+ * assert.equal(toYaml(value), 'a:\n  - 1\n  - "two"\n  - b: null\n');
  * ```
  */
 export type YamlValue =
@@ -47,9 +48,11 @@ const _PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
  *
  * @example
  * ```ts
- * import { yamlString } from "./yaml.ts";
- * console.assert(yamlString('a "b"\n') === '"a \\"b\\"\\n"');
- * console.assert(yamlString("\u2028") === '"\\u2028"');
+ * import assert from "node:assert/strict";
+ * import { yamlString } from "./_yaml.ts";
+ * assert.equal(yamlString('a "b"\n'), '"a \\"b\\"\\n"');
+ * assert.equal(yamlString("\u2028"), '"\\u2028"');
+ * assert.equal(yamlString("no"), '"no"');
  * ```
  */
 export function yamlString(value: string): string {
@@ -122,9 +125,10 @@ function _emit(value: YamlValue, indent: number): string {
  *
  * @example
  * ```ts
- * import { toYaml } from "./yaml.ts";
+ * import assert from "node:assert/strict";
+ * import { toYaml } from "./_yaml.ts";
  * const text = toYaml({ services: { web: { command: ["sh", "-c", "x"] } } });
- * console.assert(text === 'services:\n  web:\n    command: ["sh", "-c", "x"]\n');
+ * assert.equal(text, 'services:\n  web:\n    command: ["sh", "-c", "x"]\n');
  * ```
  */
 export function toYaml(value: YamlValue): string {
