@@ -77,6 +77,7 @@ export type { Signal } from "./src/_child.ts";
 export type { ProcessInfo, ProcessState } from "./src/process_state.ts";
 export { describeEvent, type TendEvent } from "./src/events.ts";
 export { type OutputStyle, Printer, wantColor } from "./src/output.ts";
+export { LineStream } from "./src/lines.ts";
 export { type ByteSink, QueuedSink } from "./src/sink.ts";
 export { onStopSignals, openStdout, type StopSignal } from "./src/runtime.ts";
 export { runCommand, type RunOptions } from "./src/run.ts";

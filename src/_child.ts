@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import type { LineStream } from "./output.ts";
+import type { LineStream } from "./lines.ts";
 import { groupAlive } from "./_proc.ts";
 import { EXIT_NOT_FOUND, exitStatus } from "./status.ts";
 
@@ -95,7 +95,7 @@ export class Child {
       source.once("close", () => {
         output?.end();
         this.#closed = true;
-        this._settle();
+        this.#settle();
       });
       source.on("error", () => {});
     } else {
@@ -110,7 +110,7 @@ export class Child {
         status: EXIT_NOT_FOUND,
         error: error.message,
       };
-      this._settle();
+      this.#settle();
     });
     child.once("exit", (code: number | null, signal: Signal | null) => {
       this.#end = { code, signal, status: exitStatus(code, signal) };
@@ -119,7 +119,7 @@ export class Child {
       // outlive its process.
       if (!this.#stopping) this.stop(options.stopSignal, options.timeout);
       options.onExit();
-      this._settle();
+      this.#settle();
     });
   }
 
@@ -143,7 +143,7 @@ export class Child {
 
   /** SIGKILLs what is left of the group, now. */
   kill(): void {
-    if (this.#over || !this._groupAlive()) return;
+    if (this.#over || !this.#groupAlive()) return;
     this.#options.onKill();
     this.signal("SIGKILL");
   }
@@ -160,16 +160,16 @@ export class Child {
   }
 
   /** True while any live process of the group is left. */
-  private _groupAlive(): boolean {
+  #groupAlive(): boolean {
     return this.pid !== undefined && groupAlive(this.pid);
   }
 
   /** Ends the run once the main process exited, output closed and the group is gone. */
-  private _settle(): void {
+  #settle(): void {
     if (this.#over || !this.#end || !this.#closed) return;
     this.#options.onPoll?.();
-    if (this._groupAlive()) {
-      this.#pollTimer ??= setInterval(() => this._settle(), _POLL_MS);
+    if (this.#groupAlive()) {
+      this.#pollTimer ??= setInterval(() => this.#settle(), _POLL_MS);
       return;
     }
     this.#over = true;

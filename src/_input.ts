@@ -14,8 +14,9 @@ import { TendError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readInput } from "./_input.ts";
- * console.assert(readInput("/no/such/.env", "/no/such/.env", true) === undefined);
+ * assert.equal(readInput("/no/such/.env", "/no/such/.env", true), undefined);
  * ```
  */
 export function readInput(

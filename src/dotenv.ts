@@ -20,14 +20,15 @@ import { TendError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DotenvError, parse } from "./dotenv.ts";
  * try {
  *   parse("A=1\nB=\"abc\n", { path: "app.env" });
  * } catch (err) {
- *   console.assert(err instanceof DotenvError);
- *   console.assert((err as DotenvError).line === 2);
- *   console.assert((err as DotenvError).column === 3);
- *   console.assert((err as DotenvError).message.startsWith("app.env:2:3: "));
+ *   assert.ok(err instanceof DotenvError);
+ *   assert.equal((err as DotenvError).line, 2);
+ *   assert.equal((err as DotenvError).column, 3);
+ *   assert.ok((err as DotenvError).message.startsWith("app.env:2:3: "));
  * }
  * ```
  */
@@ -52,6 +53,7 @@ export class DotenvError extends TendError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse, type ParseOptions } from "./dotenv.ts";
  * const options: ParseOptions = {
  *   path: ".env.local",
@@ -59,8 +61,8 @@ export class DotenvError extends TendError {
  *   initial: new Map([["BASE", "/srv"]]),
  * };
  * const env = parse("LOGS=${BASE}/logs\nCACHE=$HOME/.cache\n", options);
- * console.assert(env.get("LOGS") === "/srv/logs");
- * console.assert(env.get("CACHE") === "/home/me/.cache");
+ * assert.equal(env.get("LOGS"), "/srv/logs");
+ * assert.equal(env.get("CACHE"), "/home/me/.cache");
  * ```
  */
 export interface ParseOptions {
@@ -618,13 +620,14 @@ class _Parser {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./dotenv.ts";
  * const env = parse(
  *   "export HOST=db # primary\nURL=\"postgres://$HOST:${PORT:-5432}\"\n",
  *   { processEnv: {} },
  * );
- * console.assert(env.get("HOST") === "db");
- * console.assert(env.get("URL") === "postgres://db:5432");
+ * assert.equal(env.get("HOST"), "db");
+ * assert.equal(env.get("URL"), "postgres://db:5432");
  * ```
  */
 export function parse(

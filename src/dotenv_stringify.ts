@@ -97,11 +97,12 @@ function _isIterable(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parse } from "./dotenv.ts";
  * import { stringify } from "./dotenv_stringify.ts";
  * const text = stringify({ A: "plain", B: "cost $5", C: "it's\nhere" });
- * console.assert(text === "A=plain\nB='cost $5'\nC=\"it's\\nhere\"\n");
- * console.assert(parse(text).get("C") === "it's\nhere");
+ * assert.ok(text === "A=plain\nB='cost $5'\nC=\"it's\\nhere\"\n");
+ * assert.equal(parse(text).get("C"), "it's\nhere");
  * ```
  */
 export function stringify(

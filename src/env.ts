@@ -51,9 +51,10 @@ export interface LoadedEnv {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadEnv } from "./env.ts";
  * const { env } = loadEnv({ files: ["/no/such/.env"], processEnv: { HOME: "/root" } });
- * console.assert(env.HOME === "/root");
+ * assert.equal(env.HOME, "/root");
  * ```
  */
 export function loadEnv(options: LoadEnvOptions = {}): LoadedEnv {
@@ -106,8 +107,9 @@ export function loadEnv(options: LoadEnvOptions = {}): LoadedEnv {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exampleKeys } from "./env.ts";
- * console.assert(exampleKeys("A=1\nexport B\n# C\n").join() === "A,B");
+ * assert.ok(exampleKeys("A=1\nexport B\n# C\n").join() === "A,B");
  * ```
  */
 export function exampleKeys(
@@ -159,8 +161,9 @@ export function checkRequired(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSecretName } from "./env.ts";
- * console.assert(isSecretName("STRIPE_api_key") && !isSecretName("GREETING"));
+ * assert.ok(isSecretName("STRIPE_api_key") && !isSecretName("GREETING"));
  * ```
  */
 export function isSecretName(name: string): boolean {

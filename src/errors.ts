@@ -29,9 +29,10 @@ export interface Problem extends Place {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProblem } from "./errors.ts";
  * const text = formatProblem({ path: ".env", line: 2, message: "bad key" });
- * console.assert(text === ".env:2: bad key");
+ * assert.equal(text, ".env:2: bad key");
  * ```
  */
 export function formatProblem(problem: Problem): string {
@@ -50,10 +51,11 @@ export function formatProblem(problem: Problem): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TendError } from "./errors.ts";
  * const err = new TendError({ path: "Procfile", line: 3, message: "empty command" });
- * console.assert(err.message === "Procfile:3: empty command");
- * console.assert(err.exitCode === 1);
+ * assert.equal(err.message, "Procfile:3: empty command");
+ * assert.equal(err.exitCode, 1);
  * ```
  */
 export class TendError extends Error {
@@ -93,8 +95,9 @@ export class TendError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./errors.ts";
- * console.assert(new UsageError("unknown flag --x").exitCode === 2);
+ * assert.equal(new UsageError("unknown flag --x").exitCode, 2);
  * ```
  */
 export class UsageError extends TendError {

@@ -34,9 +34,10 @@ export type Formation = Map<string, number>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFormation } from "./formation.ts";
  * const f = parseFormation("web=2, worker=0", ["web", "worker"]);
- * console.assert(f.get("web") === 2 && f.get("worker") === 0);
+ * assert.ok(f.get("web") === 2 && f.get("worker") === 0);
  * ```
  */
 export function parseFormation(
@@ -95,13 +96,14 @@ export interface PlanOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFormation, plan } from "./formation.ts";
  * const entries = [
  *   { name: "web", command: "serve", line: 1 },
  *   { name: "worker", command: "work", line: 2 },
  * ];
  * const instances = plan(entries, { formation: parseFormation("web=2,worker=2") });
- * console.assert(instances.map((i) => i.port).join() === "5000,5001,5100,5101");
+ * assert.ok(instances.map((i) => i.port).join() === "5000,5001,5100,5101");
  * ```
  */
 export function plan(
@@ -158,8 +160,9 @@ export function plan(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePort } from "./formation.ts";
- * console.assert(parsePort("8000", "-p") === 8000);
+ * assert.equal(parsePort("8000", "-p"), 8000);
  * ```
  */
 export function parsePort(value: string, source: string): number {

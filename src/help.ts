@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Command, COMMANDS, FLAGS, type FlagSpec } from "./args.ts";
+import { type Command, COMMANDS, FLAGS, type FlagSpec } from "./flags.ts";
 
 /** What the help says of each command: its synopsis and what it does. */
 const _COMMANDS: Readonly<

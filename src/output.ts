@@ -1,243 +1,16 @@
 /**
- * Output: splitting child output into lines and prefixing them with
- * `HH:MM:SS name | `, in batches.
- *
- * The hot path works on bytes: each chunk a child writes is scanned for
- * `\n`, every complete line gets its prefix, and the whole chunk becomes one
- * buffer and one write. A partial line waits for the rest of its bytes, so
- * no line is ever torn or interleaved with another process's line, and
- * bytes that are not UTF-8 pass through untouched.
+ * Output: the merged stream of every process's lines and tend's own
+ * events, each line prefixed with `HH:MM:SS name | `, aligned and coloured.
+ * Line splitting itself is in `lines.ts`.
  *
  * @module
  */
 import { describeEvent, type TendEvent } from "./events.ts";
+import { LineStream } from "./lines.ts";
 import type { ByteSink } from "./sink.ts";
 
-/** The longest line held in memory; a longer one is cut into pieces. */
-export const MAX_LINE = 1 << 20;
-
-const _NL = 0x0a;
 const _encoder = new TextEncoder();
-
-function _alloc(size: number): Uint8Array {
-  return new Uint8Array(size);
-}
-
-// Output buffers of a flood are recycled once written: fresh ones cost a
-// zero-fill and a page fault per 4 KiB, more than the line splitting
-// itself. Only large buffers are pooled, a few, each at most twice the size
-// asked for, so memory stays bounded.
-const _POOL_MIN = 1 << 14;
-const _POOL_MAX = 1 << 22;
-const _POOL_COUNT = 4;
-const _pool: ArrayBuffer[] = [];
-
-/** A buffer of `size` bytes, from the pool when one fits. */
-function _take(size: number): Uint8Array {
-  if (size < _POOL_MIN || size > _POOL_MAX) return new Uint8Array(size);
-  for (let i = _pool.length - 1; i >= 0; i--) {
-    const buffer = _pool[i];
-    if (buffer.byteLength >= size && buffer.byteLength <= 2 * size) {
-      _pool.splice(i, 1);
-      return new Uint8Array(buffer, 0, size);
-    }
-  }
-  // Round up so that the next chunk, a little larger or smaller, fits.
-  let capacity = _POOL_MIN;
-  while (capacity < size) capacity *= 2;
-  return new Uint8Array(new ArrayBuffer(capacity), 0, size);
-}
-
-/** Gives a written buffer from {@linkcode _take} back to the pool. */
-function _give(bytes: Uint8Array): void {
-  const buffer = bytes.buffer as ArrayBuffer;
-  if (buffer.byteLength < _POOL_MIN || buffer.byteLength > _POOL_MAX) return;
-  if (_pool.length >= _POOL_COUNT) _pool.shift();
-  _pool.push(buffer);
-}
-
-/** Newlines in `chunk[0..last]`; `chunk[last]` is one. */
-function _countBytes(chunk: Uint8Array, last: number): number {
-  let lines = 1;
-  for (let i = 0; i < last; i++) if (chunk[i] === _NL) lines++;
-  return lines;
-}
-
-/** Same as {@linkcode _countBytes}, for long lines. */
-function _countLines(chunk: Uint8Array, last: number): number {
-  let lines = 1;
-  for (let i = chunk.indexOf(_NL); i < last; i = chunk.indexOf(_NL, i + 1)) {
-    lines++;
-  }
-  return lines;
-}
-
-/**
- * Copies `chunk[0..last]` to `out` from `at`, with `prefix` after every
- * newline but the last. These loops live in small functions of their own
- * so that the JIT optimizes them early and whole.
- */
-function _copyBytes(
-  chunk: Uint8Array,
-  last: number,
-  out: Uint8Array,
-  at: number,
-  prefix: Uint8Array,
-): void {
-  const width = prefix.length;
-  for (let i = 0; i < last; i++) {
-    const b = chunk[i];
-    out[at++] = b;
-    if (b === _NL) {
-      for (let j = 0; j < width; j++) out[at++] = prefix[j];
-    }
-  }
-  out[at] = _NL;
-}
-
-/** Same as {@linkcode _copyBytes}, for long lines. */
-function _copyLines(
-  chunk: Uint8Array,
-  last: number,
-  out: Uint8Array,
-  at: number,
-  prefix: Uint8Array,
-): void {
-  const width = prefix.length;
-  let start = 0;
-  for (;;) {
-    const end = chunk.indexOf(_NL, start) + 1;
-    if (end - start < 64) {
-      for (let i = start; i < end; i++) out[at++] = chunk[i];
-    } else {
-      out.set(chunk.subarray(start, end), at);
-      at += end - start;
-    }
-    if (end > last) return;
-    start = end;
-    for (let j = 0; j < width; j++) out[at++] = prefix[j];
-  }
-}
-
-/**
- * Splits a byte stream into lines and prefixes each one. Holds at most
- * `maxLine` bytes of an unfinished line; past that the piece is emitted as a
- * line of its own so memory stays bounded.
- *
- * @example
- * ```ts
- * import { LineSplitter } from "./output.ts";
- * const s = new LineSplitter();
- * const p = new TextEncoder().encode("> ");
- * const out = s.push(new TextEncoder().encode("a\nb"), p);
- * console.assert(new TextDecoder().decode(out) === "> a\n");
- * console.assert(new TextDecoder().decode(s.end(p)) === "> b\n");
- * ```
- */
-export class LineSplitter {
-  #pending: Uint8Array[] = [];
-  #pendingLength = 0;
-  /** Mean length of the lines in the last chunk, with the newline. */
-  #lineLength = 0;
-  readonly #maxLine: number;
-
-  /**
-   * Makes a splitter with nothing held.
-   *
-   * @param maxLine longer lines are cut into pieces of this many bytes
-   */
-  constructor(maxLine: number = MAX_LINE) {
-    this.#maxLine = Math.max(1, maxLine);
-  }
-
-  /** Bytes of an unfinished line held now. */
-  get pending(): number {
-    return this.#pendingLength;
-  }
-
-  /**
-   * Takes a chunk and returns its complete lines, each with `prefix` before
-   * it, as one buffer; `undefined` when the chunk completed no line.
-   * `alloc` makes the buffer for the lines (default: a new Uint8Array).
-   */
-  push(
-    chunk: Uint8Array,
-    prefix: Uint8Array,
-    alloc: (size: number) => Uint8Array = _alloc,
-  ): Uint8Array | undefined {
-    // A Node Buffer's own indexOf and subarray are several times slower
-    // than the typed array's on Deno; view the same bytes as a plain array.
-    if (chunk.constructor !== Uint8Array) {
-      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
-    const last = chunk.lastIndexOf(_NL);
-    if (last === -1) {
-      this._hold(chunk.slice());
-      return this.#pendingLength >= this.#maxLine
-        ? this._cut(prefix)
-        : undefined;
-    }
-    // Short lines (a flood of numbers) are cheapest found and copied byte
-    // by byte in one loop; long ones with indexOf() and set(), whose cost
-    // per call is repaid by their length. The last chunk's line length
-    // picks the way.
-    const short = this.#lineLength < 48;
-    const lines = short ? _countBytes(chunk, last) : _countLines(chunk, last);
-    this.#lineLength = (last + 1) / lines;
-    const width = prefix.length;
-    // A line longer than maxLine that ends in this chunk is emitted whole
-    // rather than cut: it is already in memory, and whole lines are kinder.
-    const out = alloc(lines * width + this.#pendingLength + last + 1);
-    let at = 0;
-    for (let j = 0; j < width; j++) out[at++] = prefix[j];
-    for (const part of this.#pending) {
-      out.set(part, at);
-      at += part.length;
-    }
-    this.#pending = [];
-    this.#pendingLength = 0;
-    if (short) _copyBytes(chunk, last, out, at, prefix);
-    else _copyLines(chunk, last, out, at, prefix);
-    if (last + 1 < chunk.length) {
-      this._hold(chunk.slice(last + 1));
-      if (this.#pendingLength >= this.#maxLine) {
-        const cut = this._cut(prefix);
-        const joined = new Uint8Array(out.length + cut.length);
-        joined.set(out);
-        joined.set(cut, out.length);
-        return joined;
-      }
-    }
-    return out;
-  }
-
-  /** Returns the final unterminated line, prefixed and with a `\n`, if any. */
-  end(prefix: Uint8Array): Uint8Array | undefined {
-    return this.#pendingLength > 0 ? this._cut(prefix) : undefined;
-  }
-
-  /** Keeps the bytes of an unfinished line for the next push. */
-  private _hold(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#pending.push(bytes);
-    this.#pendingLength += bytes.length;
-  }
-
-  /** Emits what is held as one prefixed line with a newline added. */
-  private _cut(prefix: Uint8Array): Uint8Array {
-    const out = new Uint8Array(prefix.length + this.#pendingLength + 1);
-    out.set(prefix, 0);
-    let at = prefix.length;
-    for (const part of this.#pending) {
-      out.set(part, at);
-      at += part.length;
-    }
-    out[at] = _NL;
-    this.#pending = [];
-    this.#pendingLength = 0;
-    return out;
-  }
-}
+const _EMPTY = new Uint8Array(0);
 
 /** How output lines look. */
 export interface OutputStyle {
@@ -278,9 +51,10 @@ function _pad2(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wantColor } from "./output.ts";
- * console.assert(wantColor({ isTerminal: true, env: { NO_COLOR: "1" } }) === false);
- * console.assert(wantColor({ isTerminal: false, env: { FORCE_COLOR: "1" } }) === true);
+ * assert.equal(wantColor({ isTerminal: true, env: { NO_COLOR: "1" } }), false);
+ * assert.equal(wantColor({ isTerminal: false, env: { FORCE_COLOR: "1" } }), true);
  * ```
  */
 export function wantColor(options: {
@@ -313,14 +87,15 @@ interface _Label {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Printer } from "./output.ts";
- * import { QueuedSink } from "./runtime.ts";
+ * import { QueuedSink } from "./sink.ts";
  * const chunks: Uint8Array[] = [];
  * const sink = new QueuedSink(async (b) => { chunks.push(b); });
  * const printer = new Printer(sink, ["web.1"], { timestamp: false });
  * printer.stream("web.1").push(new TextEncoder().encode("hello\n"));
  * await sink.flush();
- * console.assert(new TextDecoder().decode(chunks[0]) === "web.1  | hello\n");
+ * assert.ok(new TextDecoder().decode(chunks[0]) === "web.1  | hello\n");
  * ```
  */
 export class Printer {
@@ -353,14 +128,14 @@ export class Printer {
     };
     this.#now = now;
     this.#width = Math.max(SYSTEM.length, ...names.map((n) => n.length));
-    names.forEach((name, i) => this._label(name, COLORS[i % COLORS.length]));
-    this._label(SYSTEM, "1");
+    names.forEach((name, i) => this.#label(name, COLORS[i % COLORS.length]));
+    this.#label(SYSTEM, "1");
   }
 
   /** Returns a line stream for `name`; give each pipe its own stream. */
   stream(name: string): LineStream {
-    const label = this._label(name);
-    return new LineStream(this.sink, () => this._prefix(label));
+    const label = this.#label(name);
+    return new LineStream(this.sink, () => this.#prefix(label));
   }
 
   /** Prints one of tend's own events under the `system` name. */
@@ -370,9 +145,9 @@ export class Printer {
 
   /** Prints one of tend's own lines under the `system` name. */
   system(text: string): Promise<void> | undefined {
-    const label = this._label(SYSTEM);
+    const label = this.#label(SYSTEM);
     const body = _encoder.encode(text.endsWith("\n") ? text : text + "\n");
-    const prefix = this._prefix(label);
+    const prefix = this.#prefix(label);
     const out = new Uint8Array(prefix.length + body.length);
     out.set(prefix);
     out.set(body, prefix.length);
@@ -380,12 +155,12 @@ export class Printer {
   }
 
   /** The prefix bytes for a label now; rebuilt at most once a second. */
-  private _prefix(label: _Label): Uint8Array {
+  #prefix(label: _Label): Uint8Array {
     if (!this.#style.prefix) return _EMPTY;
     if (!this.#style.timestamp) {
       if (label.second === -1) return label.bytes;
       label.second = -1;
-      return (label.bytes = this._format(label, ""));
+      return (label.bytes = this.#format(label, ""));
     }
     const ms = this.#now();
     const second = Math.floor(ms / 1000);
@@ -395,13 +170,13 @@ export class Printer {
         _pad2(d.getSeconds())
       } `;
       label.second = second;
-      label.bytes = this._format(label, time);
+      label.bytes = this.#format(label, time);
     }
     return label.bytes;
   }
 
   /** Builds the prefix bytes "TIME NAME | ", coloured when asked. */
-  private _format(label: _Label, time: string): Uint8Array {
+  #format(label: _Label, time: string): Uint8Array {
     const text = `${time}${label.name.padEnd(this.#width)} | `;
     const colored = this.#style.color && label.color
       ? `\x1b[${label.color}m${text}\x1b[0m`
@@ -410,7 +185,7 @@ export class Printer {
   }
 
   /** The label of `name`, made on first use with the next colour. */
-  private _label(name: string, color?: string): _Label {
+  #label(name: string, color?: string): _Label {
     let label = this.#labels.get(name);
     if (!label) {
       label = {
@@ -422,55 +197,5 @@ export class Printer {
       this.#labels.set(name, label);
     }
     return label;
-  }
-}
-
-const _EMPTY = new Uint8Array(0);
-
-/**
- * One pipe's output: splits it into lines and prints them prefixed. `push`
- * and `end` return a promise when the sink is full; the caller pauses its
- * source until it settles.
- *
- * @example
- * ```ts
- * import { LineStream } from "./output.ts";
- * import { QueuedSink } from "./runtime.ts";
- * const chunks: Uint8Array[] = [];
- * const sink = new QueuedSink(async (b) => { chunks.push(b); });
- * const prefix = new TextEncoder().encode("> ");
- * const lines = new LineStream(sink, () => prefix);
- * lines.push(new TextEncoder().encode("a\nb"));
- * lines.end();
- * await sink.flush();
- * console.assert(chunks.map((c) => new TextDecoder().decode(c)).join("") === "> a\n> b\n");
- * ```
- */
-export class LineStream {
-  readonly #sink: ByteSink;
-  readonly #prefix: () => Uint8Array;
-  readonly #splitter = new LineSplitter();
-
-  /**
-   * Makes a stream for one pipe.
-   *
-   * @param sink where the lines go
-   * @param prefix returns the bytes to put before each line, at that moment
-   */
-  constructor(sink: ByteSink, prefix: () => Uint8Array) {
-    this.#sink = sink;
-    this.#prefix = prefix;
-  }
-
-  /** Prints the complete lines in `chunk`; keeps the rest for later. */
-  push(chunk: Uint8Array): Promise<void> | undefined {
-    const out = this.#splitter.push(chunk, this.#prefix(), _take);
-    return out ? this.#sink.write(out, () => _give(out)) : undefined;
-  }
-
-  /** Prints the final line if it had no newline. */
-  end(): Promise<void> | undefined {
-    const out = this.#splitter.end(this.#prefix());
-    return out ? this.#sink.write(out) : undefined;
   }
 }

@@ -59,6 +59,7 @@ export interface ProcessInfo {
   type: string;
   /** The pid of the current or last run, if it ever started. */
   pid?: number;
+  /** Where it is in its life. */
   state: ProcessState;
   /** Its `PORT`. */
   port: number;

@@ -37,9 +37,10 @@ const _NAME = /^[A-Za-z0-9_-]+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkProcfile } from "./procfile.ts";
  * const { entries, problems } = checkProcfile("web: serve\nweb : x\n");
- * console.assert(entries.length === 1 && problems[0].line === 2);
+ * assert.ok(entries.length === 1 && problems[0].line === 2);
  * ```
  */
 export function checkProcfile(text: string, path = "Procfile"): ProcfileCheck {
@@ -100,9 +101,10 @@ function _explain(raw: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseProcfile } from "./procfile.ts";
  * const entries = parseProcfile("web: python -m http.server $PORT\nworker: ./work\n");
- * console.assert(entries[0].name === "web" && entries[1].command === "./work");
+ * assert.ok(entries[0].name === "web" && entries[1].command === "./work");
  * ```
  */
 export function parseProcfile(

@@ -103,8 +103,8 @@ export interface ProjectCheck {
  * writeFileSync(join(dir, ".env.example"), "SECRET_KEY=\n");
  * const { problems } = checkProject({ appRoot: dir });
  * assert.deepEqual(problems.map((p) => p.message), [
- *   "required variable not set: SECRET_KEY",
  *   'duplicate process type "web" (first on line 1)',
+ *   "required variable not set: SECRET_KEY",
  * ]);
  * ```
  */

@@ -29,9 +29,10 @@ export interface RunOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCommand } from "./run.ts";
  * const status = await runCommand(["exit 3"], { env: { PATH: "/usr/bin:/bin" } });
- * console.assert(status === 3);
+ * assert.equal(status, 3);
  * ```
  */
 export function runCommand(

@@ -35,12 +35,13 @@ const _HIGH_WATER = 1 << 20;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { QueuedSink } from "./sink.ts";
  * const parts: Uint8Array[] = [];
  * const sink = new QueuedSink(async (b) => { parts.push(b); });
  * sink.write(new TextEncoder().encode("hi\n"));
  * await sink.flush();
- * console.assert(parts.length === 1);
+ * assert.equal(parts.length, 1);
  * ```
  */
 export class QueuedSink implements ByteSink {
@@ -111,17 +112,18 @@ export class QueuedSink implements ByteSink {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { QueuedSink } from "./sink.ts";
    * const sink = new QueuedSink(() => new Promise<void>(() => {})); // never drains
    * sink.write(new Uint8Array(2 << 20));
    * sink.limitStall(10);
    * await sink.flush(); // settles once the stuck write is given up on
-   * console.assert(sink.broken);
+   * assert.ok(sink.broken);
    * ```
    */
   limitStall(ms: number): void {
     this.#stallLimit = ms;
-    this._armStall();
+    this.#armStall();
   }
 
   async #pump(): Promise<void> {
@@ -137,28 +139,28 @@ export class QueuedSink implements ByteSink {
         for (let i = 0; i < batch.length; i++) {
           const bytes = batch[i];
           this.#writeStarted = Date.now();
-          this._armStall();
+          this.#armStall();
           await this.#writeAll(bytes);
           // Given up on while this write was stuck: the queue is gone.
           if (this.#broken) break;
           dones[i]?.();
           this.#queued -= bytes.length;
-          if (this.#queued <= _HIGH_WATER) this._release();
+          if (this.#queued <= _HIGH_WATER) this.#release();
         }
       }
     } catch (error) {
-      this._break(error);
+      this.#break(error);
     } finally {
       this.#writeStarted = 0;
-      this._armStall();
+      this.#armStall();
       this.#pumping = false;
-      this._release();
+      this.#release();
       for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 
   /** (Re)starts the stall timer for the write in flight, if limited. */
-  private _armStall(): void {
+  #armStall(): void {
     if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer);
     this.#stallTimer = undefined;
     if (
@@ -168,25 +170,25 @@ export class QueuedSink implements ByteSink {
     const left = this.#writeStarted + this.#stallLimit - Date.now();
     this.#stallTimer = setTimeout(
       () =>
-        this._break(new Error("stdout stalled: its reader stopped reading")),
+        this.#break(new Error("stdout stalled: its reader stopped reading")),
       Math.max(0, left),
     );
   }
 
   /** Drops everything queued, releases all waiters, reports the cause once. */
-  private _break(error: unknown): void {
+  #break(error: unknown): void {
     if (this.#broken) return;
     this.#broken = true;
     this.#queue = [];
     this.#dones = [];
     this.#queued = 0;
     this.#onBroken?.(error);
-    this._release();
+    this.#release();
     for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   /** Wakes writers waiting for room: called when the queue was taken. */
-  private _release(): void {
+  #release(): void {
     for (const resolve of this.#waiters.splice(0)) resolve();
   }
 }

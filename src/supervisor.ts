@@ -151,9 +151,9 @@ export class Supervisor {
     this.#watchdog.stdin?.on("error", () => {});
     for (const entry of this.#entries) {
       if (this.#stopping) break;
-      this._start(entry);
+      this.#start(entry);
     }
-    this._check();
+    this.#check();
     return done;
   }
 
@@ -166,7 +166,7 @@ export class Supervisor {
       for (const entry of this.#entries) entry.child?.kill();
       return;
     }
-    this._emit({ event: "signal", signal });
+    this.#emit({ event: "signal", signal });
     this.shutdown(signalStatus(signal));
   }
 
@@ -182,9 +182,9 @@ export class Supervisor {
     if (this.#stopping) return;
     this.#stopping = true;
     const live = this.#entries.filter((e) => e.proc.is("starting", "running"));
-    const signals = new Set(live.map((e) => this._stopSignal(e)));
+    const signals = new Set(live.map((e) => this.#stopSignal(e)));
     if (signals.size === 1) {
-      this._emit({ event: "stopping", signal: [...signals][0] });
+      this.#emit({ event: "stopping", signal: [...signals][0] });
     }
     for (const entry of this.#entries) {
       const { proc } = entry;
@@ -192,39 +192,40 @@ export class Supervisor {
         clearTimeout(entry.timer);
         proc.to("done");
       } else if (proc.is("starting", "running")) {
-        const signal = this._stopSignal(entry);
+        const signal = this.#stopSignal(entry);
         if (signals.size > 1) {
-          this._emit({
+          this.#emit({
             event: "stopping",
             signal,
             name: proc.name,
             pid: proc.pid,
           });
         }
-        this._stopRun(entry, signal);
+        this.#stopRun(entry, signal);
       }
     }
-    this._check();
+    this.#check();
   }
 
-  private _emit(event: TendEvent): void {
+  /** Reports an event through the printer. */
+  #emit(event: TendEvent): void {
     this.#printer.event(event);
   }
 
   /** The first signal at shutdown for the entry's type (--stop-signal). */
-  private _stopSignal(entry: _Entry): Signal {
+  #stopSignal(entry: _Entry): Signal {
     return this.#options.stopSignals?.get(entry.proc.instance.type) ??
       "SIGTERM";
   }
 
   /** running/starting -> stopping: its group gets `signal`, SIGKILL later. */
-  private _stopRun(entry: _Entry, signal: Signal): void {
+  #stopRun(entry: _Entry, signal: Signal): void {
     entry.proc.to("stopping");
     entry.child?.stop(signal, this.#options.timeout ?? DEFAULT_TIMEOUT);
   }
 
   /** waiting/backoff/stopped/done/exited -> starting: a new run. */
-  private _start(entry: _Entry): void {
+  #start(entry: _Entry): void {
     const { proc } = entry;
     const { instance } = proc;
     proc.to("starting");
@@ -239,26 +240,26 @@ export class Supervisor {
         PS: instance.name,
       },
       output: quiet ? undefined : this.#printer.stream(instance.name),
-      stopSignal: this._stopSignal(entry),
+      stopSignal: this.#stopSignal(entry),
       timeout: this.#options.timeout ?? DEFAULT_TIMEOUT,
       onExit: () => {
         if (entry.child === child) proc.to("exited");
       },
-      onEnd: (end) => this._ended(entry, child, end),
+      onEnd: (end) => this.#ended(entry, child, end),
       onKill: () =>
-        this._emit({ event: "killing", name: proc.name, pid: child.pid! }),
+        this.#emit({ event: "killing", name: proc.name, pid: child.pid! }),
     });
     entry.child = child;
     proc.pid = child.pid;
     proc.startedAt = Date.now();
     if (child.pid === undefined) return;
     this.#watchdog?.stdin?.write(`+${child.pid}\n`);
-    this._emit({ event: "started", name: proc.name, pid: child.pid });
+    this.#emit({ event: "started", name: proc.name, pid: child.pid });
     proc.to("running");
   }
 
   /** The run is over: -> exited, then where its policy or request says. */
-  private _ended(entry: _Entry, child: Child, end: ChildEnd): void {
+  #ended(entry: _Entry, child: Child, end: ChildEnd): void {
     const { proc } = entry;
     if (entry.child !== child) return;
     if (child.pid !== undefined) {
@@ -268,9 +269,9 @@ export class Supervisor {
     // A run that never started has no exit event.
     if (!proc.is("exited")) proc.to("exited");
     if (end.error !== undefined) {
-      this._emit({ event: "failed", name: proc.name, message: end.error });
+      this.#emit({ event: "failed", name: proc.name, message: end.error });
     } else {
-      this._emit({
+      this.#emit({
         event: "exited",
         name: proc.name,
         pid: child.pid,
@@ -281,13 +282,13 @@ export class Supervisor {
     }
     if (this.#stopping) proc.to("done");
     else if (entry.next === "stop") proc.to("stopped");
-    else if (entry.next === "restart") this._start(entry);
-    else this._applyPolicy(entry, end.status);
-    this._check();
+    else if (entry.next === "restart") this.#start(entry);
+    else this.#applyPolicy(entry, end.status);
+    this.#check();
   }
 
   /** exited -> backoff (restart policy) or done, which may stop the rest. */
-  private _applyPolicy(entry: _Entry, status: number): void {
+  #applyPolicy(entry: _Entry, status: number): void {
     const { proc } = entry;
     const type = proc.instance.type;
     const max = this.#options.maxRestarts ?? Infinity;
@@ -299,10 +300,10 @@ export class Supervisor {
       entry.delay = Math.min(delay * 2, RESTART_MAX_DELAY);
       proc.restarts++;
       proc.to("backoff");
-      this._emit({ event: "restarting", name: proc.name, delay, status });
+      this.#emit({ event: "restarting", name: proc.name, delay, status });
       entry.timer = setTimeout(() => {
         entry.timer = undefined;
-        this._start(entry);
+        this.#start(entry);
       }, delay);
       return;
     }
@@ -311,7 +312,7 @@ export class Supervisor {
   }
 
   /** Resolves `run()` once every process is done and output is out. */
-  private _check(): void {
+  #check(): void {
     if (this.#finished || !this.#resolve) return;
     if (!this.#entries.every((e) => e.proc.is("done"))) return;
     this.#finished = true;

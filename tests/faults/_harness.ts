@@ -7,12 +7,11 @@
  * counted, and the scenario fails at the end if any count is not zero, so a
  * soak run reports how often each fault happened, not only that it did.
  */
-import { execFileSync } from "node:child_process";
 import { Buffer } from "node:buffer";
 import { appendFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import type { Result } from "../helpers.ts";
+import { alive, leftBehind, type Result } from "../e2e/_helpers.ts";
 
 /** The soak factor: `TEND_SOAK=N` runs every scenario N times as often. */
 export const SOAK: number = Math.max(
@@ -229,37 +228,7 @@ export function checkExact(
   return result;
 }
 
-/** Processes whose command line contains `mark` (zombies excluded). */
-export function aliveWith(mark: string): string[] {
-  const out = execFileSync("ps", ["-eo", "pid=,stat=,args="], {
-    encoding: "utf8",
-  });
-  return out.split("\n").filter((line) => {
-    if (!line.includes(mark)) return false;
-    const stat = line.trim().split(/\s+/)[1] ?? "";
-    return !stat.startsWith("Z");
-  });
-}
-
-/**
- * Waits up to `graceMs` for every process with `mark` to be gone; returns
- * the ones still alive (and kills them, so one bad run does not leak into
- * the next).
- */
-export async function orphans(mark: string, graceMs = 1000): Promise<string[]> {
-  const deadline = Date.now() + graceMs;
-  let left = aliveWith(mark);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    left = aliveWith(mark);
-  }
-  for (const line of left) {
-    try {
-      process.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
-    } catch { /* gone */ }
-  }
-  return left;
-}
+export { alive as aliveWith, leftBehind as orphans };
 
 /** The counts a soak summary reports. */
 export interface Tally {
@@ -371,7 +340,7 @@ export class Soak {
       t.lost += counted.lost;
       if (counted.detail) fail(`${name}: ${counted.detail}`);
     }
-    const left = await orphans(expect.mark, expect.graceMs ?? 1000);
+    const left = await leftBehind(expect.mark, expect.graceMs ?? 1000);
     if (left.length > 0) {
       t.orphans += left.length;
       fail(`left running:\n${left.join("\n")}`);

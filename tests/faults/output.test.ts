@@ -7,7 +7,7 @@
 import { after, describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, marker, runTend, tempApp } from "../helpers.ts";
+import { cleanup, marker, runTend, tempApp } from "../e2e/_helpers.ts";
 import {
   barrier,
   budget,
@@ -37,7 +37,11 @@ describe("faults: output", () => {
             `${tag}: ${numberedAwk(tag, n)}; ${barrier(3)} # ${mark}\n`
           ).join(""),
         });
-        const result = await runTend(["start"], { cwd: app, timeout: 60_000 });
+        const result = await runTend(["start"], {
+          mark,
+          cwd: app,
+          timeout: 60_000,
+        });
         await soak.check("flood", result, {
           status: [0],
           maxMs: 45_000,
@@ -71,7 +75,7 @@ describe("faults: output", () => {
             `pieces: printf 'par'; sleep 0.1; printf 'tial\\n'; printf tail; exec ${sleep} 1000`,
           ].join("\n") + "\n",
         );
-        const result = await runTend(["start"], { cwd: app });
+        const result = await runTend(["start"], { mark, cwd: app });
         await soak.check("no-newline", result, {
           status: [0],
           maxMs: 10_000,
@@ -118,7 +122,10 @@ describe("faults: output", () => {
           if (lines[lines.length - 1] === "") lines.pop();
           return lines;
         });
-        const result = await runTend(["start", "--no-timestamp"], { cwd: app });
+        const result = await runTend(["start", "--no-timestamp"], {
+          mark,
+          cwd: app,
+        });
         await soak.check("binary", result, {
           status: [0],
           maxMs: 15_000,
@@ -165,7 +172,11 @@ describe("faults: output", () => {
           Procfile: `a: cat big.txt; ${barrier(2)} # ${mark}\n` +
             `b: cat big.txt; ${barrier(2)} # ${mark}\n`,
         });
-        const result = await runTend(["start"], { cwd: app, timeout: 60_000 });
+        const result = await runTend(["start"], {
+          mark,
+          cwd: app,
+          timeout: 60_000,
+        });
         await soak.check("10MB-lines", result, {
           status: [0],
           maxMs: 45_000,

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { cleanup, marker, sleep, startTend, tempApp } from "../helpers.ts";
+import { cleanup, marker, sleep, startTend, tempApp } from "../e2e/_helpers.ts";
 import {
   aliveWith,
   budget,
@@ -24,7 +24,8 @@ const soak = new Soak("sigkill.test.ts");
  * Processes of the tree below: web 3 sleeps, stubborn 2, flood its shell,
  * detached 2.
  */
-const _TREE = 8;
+// Plus tend itself and its watchdog, which carry the mark in their environment.
+const _TREE = 10;
 after(() => soak.report());
 
 describe("faults: tend killed with SIGKILL", () => {
@@ -46,7 +47,7 @@ describe("faults: tend killed with SIGKILL", () => {
             `detached: (${s} 1000 >/dev/null 2>&1 </dev/null &) ; exec ${s} 1000`,
           ].join("\n") + "\n",
         );
-        const tend = startTend(["start"], { cwd: dir });
+        const tend = startTend(["start"], { mark, cwd: dir });
         const scenario = "SIGKILL";
         try {
           // All four started, each with its background processes.

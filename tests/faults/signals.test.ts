@@ -7,7 +7,7 @@
 import { after, describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, marker, sleep, startTend, tempApp } from "../helpers.ts";
+import { cleanup, marker, sleep, startTend, tempApp } from "../e2e/_helpers.ts";
 import {
   budget,
   checkNumbered,
@@ -68,7 +68,7 @@ describe("faults: signals", () => {
             ),
             `bg: ${sleepPath} 1000 & exec ${sleepPath} 1000`,
           ]);
-          const tend = startTend(["start"], { cwd: dir });
+          const tend = startTend(["start"], { mark, cwd: dir });
           // From before tend has installed its handlers to mid-flood.
           await sleep(randomMoment(700));
           tend.kill(signal);
@@ -101,7 +101,7 @@ describe("faults: signals", () => {
           `flood: ${numberedShell("flood", 5000)}; exec ${sleepPath} 1000`,
         ]);
         // Without the second SIGINT this would wait 30 s for SIGKILL.
-        const tend = startTend(["start", "-t", "30"], { cwd: dir });
+        const tend = startTend(["start", "-t", "30"], { mark, cwd: dir });
         await sleep(randomMoment(700));
         tend.kill("SIGINT");
         // Standard signals do not queue: a second SIGINT sent before tend

@@ -17,7 +17,7 @@ import {
   sleep,
   startTend,
   tempApp,
-} from "../helpers.ts";
+} from "../e2e/_helpers.ts";
 import {
   aliveWith,
   budget,
@@ -44,7 +44,12 @@ class _Sh {
   stdout = "";
   stderr = "";
 
-  constructor(script: string, args: string[], cwd: string, limitMs: number) {
+  constructor(
+    script: string,
+    args: string[],
+    cwd: string,
+    limitMs: number,
+  ) {
     const started = Date.now();
     const child = spawn("/bin/sh", ["-c", script, "sh", ...args], {
       cwd,
@@ -109,7 +114,8 @@ describe("faults: tend's stdout", () => {
       const { file, args } = launcher();
       for (let run = 0; run < reps(2); run++) {
         const mark = marker();
-        const dir = tempApp();
+        // The mark reaches tend through a file, so no shell of the pipeline carries it.
+        const dir = tempApp({ ".mark": mark });
         const sleepPath = markedSleep(dir, mark);
         const procfile = [
           `ticker: i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.02; done # ${mark}`,
@@ -117,7 +123,7 @@ describe("faults: tend's stdout", () => {
         ].join("\n") + "\n";
         writeFileSync(join(dir, "Procfile"), procfile);
         const result = await new _Sh(
-          `{ "$@" start; echo "status=$?" >&2; } | head -1`,
+          `{ (export TEND_TEST_MARK="$(cat .mark)"; exec "$@" start); echo "status=$?" >&2; } | head -1`,
           [file, ...args],
           dir,
           15_000,
@@ -167,7 +173,7 @@ describe("faults: tend's stdout", () => {
           `ticker: while :; do echo tick; sleep 0.02; done # ${mark}\n` +
             `sleeper: exec ${sleepPath} 1000\n`,
         );
-        const tend = startTend(["start"], { cwd: dir });
+        const tend = startTend(["start"], { mark, cwd: dir });
         await tend.waitFor("tick");
         tend.child.stdout!.destroy();
         const result = await tend.done;
@@ -216,7 +222,7 @@ describe("faults: tend's stdout", () => {
       const boundKiB = 200 * 1024;
       for (let run = 0; run < reps(1); run++) {
         const mark = marker();
-        const dir = tempApp();
+        const dir = tempApp({ ".mark": mark });
         const sleepPath = markedSleep(dir, mark);
         // The reader: a sleep (without the marker) that never reads its stdin.
         const reader = join(dir, "stalled-reader");
@@ -228,7 +234,7 @@ describe("faults: tend's stdout", () => {
             `printer: while :; do echo still-here; sleep 0.01; done # ${mark}\n`,
         );
         const pipeline = new _Sh(
-          `{ sh -c 'echo "tendpid=$$" >&2; exec "$@"' tend "$@" start; echo "status=$?" >&2; } | ./stalled-reader 1000`,
+          `{ sh -c 'echo "tendpid=$$" >&2; export TEND_TEST_MARK="$(cat .mark)"; exec "$@"' tend "$@" start; echo "status=$?" >&2; } | ./stalled-reader 1000`,
           [file, ...args],
           dir,
           30_000,

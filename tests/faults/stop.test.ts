@@ -8,7 +8,13 @@
 import { after, describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, marker, runTend, startTend, tempApp } from "../helpers.ts";
+import {
+  cleanup,
+  marker,
+  runTend,
+  startTend,
+  tempApp,
+} from "../e2e/_helpers.ts";
 import {
   budget,
   checkExact,
@@ -44,6 +50,7 @@ describe("faults: stopping", () => {
           `crash: sleep 0.3; exit 3 # ${mark}`,
         ]);
         const tend = startTend(["start", "-t", String(timeoutMs / 1000)], {
+          mark,
           cwd: dir,
         });
         let termAt = 0;
@@ -120,7 +127,10 @@ describe("faults: stopping", () => {
             `other: ${sleep} 1000 & (trap '' TERM; exec ${sleep} 1000) & exec ${sleep} 1000`,
             `quiet: ${sleep} 1000 >/dev/null 2>&1 & exec ${sleep} 1000`,
           ]);
-          const result = await runTend(["start", "-t", "1"], { cwd: dir });
+          const result = await runTend(["start", "-t", "1"], {
+            mark,
+            cwd: dir,
+          });
           await soak.check("grandchild", result, {
             status: [4],
             maxMs: 10_000,
@@ -151,7 +161,7 @@ describe("faults: stopping", () => {
             `worker: ${sleep} 1000 & exec ${sleep} 1000`,
             `crash: sleep 0.4; echo crashing; ${crash}`,
           ]);
-          const result = await runTend(["start"], { cwd: dir });
+          const result = await runTend(["start"], { mark, cwd: dir });
           await soak.check(`crash (${crash})`, result, {
             status: [status],
             maxMs: 10_000,
@@ -179,7 +189,7 @@ describe("faults: stopping", () => {
           `halfcloser: echo half; exec >&-; exec ${sleep} 1000`,
           `ender: sleep 0.5; echo ending; exit 5`,
         ]);
-        const result = await runTend(["start"], { cwd: dir });
+        const result = await runTend(["start"], { mark, cwd: dir });
         await soak.check("closes-stdout", result, {
           status: [5],
           maxMs: 10_000,
@@ -196,7 +206,7 @@ describe("faults: stopping", () => {
         const dir2 = app(mark2, (sleep) => [
           `closer: echo before-close; exec >&- 2>&-; exec ${sleep} 1000`,
         ]);
-        const tend = startTend(["start"], { cwd: dir2 });
+        const tend = startTend(["start"], { mark: mark2, cwd: dir2 });
         try {
           await tend.waitFor("before-close");
         } catch (error) {
@@ -230,7 +240,7 @@ describe("faults: stopping", () => {
                 `t${String(i + 1).padStart(2, "0")}: exec ${sleep} 1000`,
             ),
           ]);
-          const result = await runTend(["start"], { cwd: dir });
+          const result = await runTend(["start"], { mark, cwd: dir });
           await soak.check("early-exit", result, {
             status: [3],
             maxMs: 10_000,

@@ -18,7 +18,7 @@ import {
   marker,
   sleep,
   tempApp,
-} from "./helpers.ts";
+} from "./_helpers.ts";
 
 const _UNSHARE = ["--pid", "--fork", "--mount-proc"];
 
@@ -54,8 +54,8 @@ class _InNamespace {
   stderr = "";
   readonly done: Promise<{ status: number | null; signal: string | null }>;
 
-  constructor(command: string[], cwd: string) {
-    const env: Record<string, string> = {};
+  constructor(command: string[], cwd: string, mark: string) {
+    const env: Record<string, string> = { TEND_TEST_MARK: mark };
     for (const [k, v] of Object.entries(process.env)) {
       if (v !== undefined && k !== "FORCE_COLOR") env[k] = v;
     }
@@ -157,7 +157,7 @@ describe("tend as PID 1 (unshare --pid --fork)", { skip: _SKIP }, () => {
   }, async () => {
     const m = marker();
     const app = tempApp();
-    const ns = new _InNamespace(["sh", "-c", "sleep 1000; :", m], app);
+    const ns = new _InNamespace(["sh", "-c", "sleep 1000; :", m], app, m);
     const init = await ns.init();
     // sh -c installs no handler: as PID 1 the signal is dropped, not fatal.
     await sleep(300);
@@ -186,6 +186,7 @@ describe("tend as PID 1 (unshare --pid --fork)", { skip: _SKIP }, () => {
       const ns = new _InNamespace(
         _tend(["start", "--no-timestamp", "-t", "1"]),
         app,
+        m,
       );
       const init = await ns.init();
       await ns.waitFor("web-up");
@@ -231,7 +232,7 @@ describe("tend as PID 1 (unshare --pid --fork)", { skip: _SKIP }, () => {
     const app = tempApp({
       Procfile: `web: echo web-up; while :; do sleep 0.2; done # ${m}\n`,
     });
-    const ns = new _InNamespace(_tend(["start", "--no-timestamp"]), app);
+    const ns = new _InNamespace(_tend(["start", "--no-timestamp"]), app, m);
     const init = await ns.init();
     await ns.waitFor("web-up");
     process.kill(init, "SIGINT");

@@ -11,7 +11,7 @@ import {
   sleep,
   startTend,
   tempApp,
-} from "./helpers.ts";
+} from "./_helpers.ts";
 
 /** tend's own lines, without the time. */
 function systemLines(stdout: string): string[] {
@@ -30,7 +30,7 @@ describe("tend start", () => {
       ].join("\n"),
       ".env": "GREETING='hello world'\n",
     });
-    const r = await runTend(["start", "--no-timestamp"], { cwd: app });
+    const r = await runTend(["start", "--no-timestamp"], { mark: m, cwd: app });
     assert.equal(r.status, 3, r.stderr);
     assert.deepEqual(bodyLines(r.stdout, "web.1"), [
       "web 5000 web.1 hello world",
@@ -74,7 +74,7 @@ describe("tend start", () => {
       const app = tempApp({
         Procfile: `a: sleep 1000 # ${m}\nb: sh -c 'sleep 1000 & wait' # ${m}\n`,
       });
-      const tend = startTend(["start"], { cwd: app });
+      const tend = startTend(["start"], { mark: m, cwd: app });
       await tend.waitFor("b.1 started");
       await sleep(200);
       tend.kill(signal);
@@ -96,7 +96,7 @@ describe("tend start", () => {
       Procfile:
         `web: sh -c 'trap "sleep 0.3; echo graceful; exit 0" TERM; echo up; while :; do sleep 0.05; done' # ${m}\n`,
     });
-    const tend = startTend(["start", "--no-timestamp"], { cwd: app });
+    const tend = startTend(["start", "--no-timestamp"], { mark: m, cwd: app });
     await tend.waitFor(/web\.1 +\| up/);
     tend.kill("SIGTERM");
     const r = await tend.done;
@@ -116,7 +116,7 @@ describe("tend start", () => {
       Procfile:
         `stubborn: trap '' TERM; echo ready; while :; do sleep 0.1; done # ${m}\n`,
     });
-    const tend = startTend(["start", "-t", "1"], { cwd: app });
+    const tend = startTend(["start", "-t", "1"], { mark: m, cwd: app });
     await tend.waitFor("ready");
     const sent = Date.now();
     tend.kill("SIGTERM");
@@ -139,7 +139,7 @@ describe("tend start", () => {
       Procfile:
         `stubborn: trap '' TERM INT; echo ready; while :; do sleep 0.1; done # ${m}\n`,
     });
-    const tend = startTend(["start", "-t", "30"], { cwd: app });
+    const tend = startTend(["start", "-t", "30"], { mark: m, cwd: app });
     await tend.waitFor("ready");
     tend.kill("SIGINT");
     await tend.waitFor("sending SIGTERM");
@@ -281,7 +281,7 @@ describe("tend start", () => {
     const app = tempApp({
       Procfile: `a: sleep 1000 & echo forked # ${m}\nb: sleep 0.5\n`,
     });
-    const r = await runTend(["start"], { cwd: app });
+    const r = await runTend(["start"], { mark: m, cwd: app });
     assert.match(r.stdout, /forked/);
     await assertNoneAlive(m);
     cleanup(app);
@@ -292,7 +292,7 @@ describe("tend start", () => {
     const app = tempApp({
       Procfile: `a: sleep 1000 # ${m}\nb: sleep 1000 # ${m}\n`,
     });
-    const tend = startTend(["start"], { cwd: app });
+    const tend = startTend(["start"], { mark: m, cwd: app });
     await tend.waitFor("b.1 started");
     await sleep(500);
     const ticks = () => {

@@ -6,8 +6,14 @@
  * `bun` (bun cli.ts) or `binary` (dist/tend); by default the runtime that
  * runs the tests.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
@@ -16,6 +22,7 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const ROOT: string = resolve(
   dirname(fileURLToPath(import.meta.url)),
+  "..",
   "..",
 );
 
@@ -94,6 +101,12 @@ export interface TendOptions {
   detached?: boolean;
   /** Text for tend's stdin (default: no stdin). */
   input?: string;
+  /**
+   * A mark from {@linkcode marker} put in tend's environment as
+   * `TEND_TEST_MARK`, so that {@linkcode alive} finds every process of the
+   * run.
+   */
+  mark?: string;
 }
 
 /** A running tend. */
@@ -114,7 +127,8 @@ export class Tend {
       FORCE_COLOR: undefined,
       NO_COLOR: undefined,
     };
-    for (const [k, v] of Object.entries({ ...base, ...options.env })) {
+    const mark = options.mark ? { TEND_TEST_MARK: options.mark } : {};
+    for (const [k, v] of Object.entries({ ...base, ...mark, ...options.env })) {
       if (v !== undefined) env[k] = v;
     }
     this.child = spawn(file, [...pre, ...args], {
@@ -229,38 +243,63 @@ export function runTend(
   return new Tend(args, options).done;
 }
 
-/** Processes whose command line contains `mark` (not zombies). */
+/**
+ * Live processes (zombies aside) that carry `mark` in their command line or
+ * their environment, as `PID ARGS` lines. tend execs simple commands, so a
+ * mark in a Procfile comment vanishes from `ps`; the environment carries
+ * {@linkcode TendOptions.mark} to every descendant, even one that left the
+ * process group.
+ */
 export function alive(mark: string): string[] {
-  const out = execFileSync("ps", ["-eo", "pid=,stat=,args="], {
-    encoding: "utf8",
-  });
-  return out.split("\n").filter((line) => {
-    if (!line.includes(mark)) return false;
-    const stat = line.trim().split(/\s+/)[1] ?? "";
-    return !stat.startsWith("Z");
-  });
+  const found: string[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      const args = readFileSync(`/proc/${name}/cmdline`, "latin1");
+      let environ = "";
+      try {
+        environ = readFileSync(`/proc/${name}/environ`, "latin1");
+      } catch { /* another user's: the command line must do */ }
+      if (args.includes(mark) || environ.includes(mark)) {
+        found.push(`${name} ${args.replaceAll("\0", " ").trim()}`);
+      }
+    } catch { /* it ended while we looked */ }
+  }
+  return found;
 }
 
 /**
- * Fails if any process with `mark` is still alive after `graceMs` (the
- * kernel may take a moment to reap what was just killed).
+ * Waits up to `graceMs` for every process with `mark` to be gone (the
+ * kernel may take a moment to reap what was just killed); returns the ones
+ * still alive, and SIGKILLs them so one bad run does not leak into the next.
  */
+export async function leftBehind(
+  mark: string,
+  graceMs = 1000,
+): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  let left = alive(mark);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    left = alive(mark);
+  }
+  for (const line of left) {
+    try {
+      process.kill(Number(line.split(" ")[0]), "SIGKILL");
+    } catch { /* gone */ }
+  }
+  return left;
+}
+
+/** Fails if any process with `mark` is still alive after `graceMs`. */
 export async function assertNoneAlive(
   mark: string,
   graceMs = 1000,
 ): Promise<void> {
-  const deadline = Date.now() + graceMs;
-  let left = alive(mark);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = alive(mark);
-  }
+  const left = await leftBehind(mark, graceMs);
   if (left.length > 0) {
-    for (const line of left) {
-      try {
-        process.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
-      } catch { /* gone */ }
-    }
     throw new Error(`processes left running:\n${left.join("\n")}`);
   }
 }

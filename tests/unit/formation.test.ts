@@ -6,8 +6,8 @@ import {
   type ProcfileEntry,
   TendError,
   UsageError,
-} from "../mod.ts";
-import { parsePort } from "../src/formation.ts";
+} from "../../mod.ts";
+import { parsePort } from "../../src/formation.ts";
 
 const entries: ProcfileEntry[] = [
   { name: "web", command: "serve", line: 1 },

@@ -9,7 +9,7 @@ import {
   runTend,
   startTend,
   tempApp,
-} from "./helpers.ts";
+} from "./_helpers.ts";
 
 describe("--can-die", () => {
   it("lets a one-shot step exit without stopping the others", async () => {
@@ -20,7 +20,7 @@ describe("--can-die", () => {
     });
     const tend = startTend(
       ["start", "--no-timestamp", "--can-die", "migrate"],
-      { cwd: app },
+      { mark: m, cwd: app },
     );
     await tend.waitFor("migrate.1 exited (code=4)");
     await new Promise((r) => setTimeout(r, 300));
@@ -104,7 +104,10 @@ describe("--restart", () => {
     const app = tempApp({
       Procfile: `flaky: exit 2 # ${m}\nweb: exec sleep 1000 # ${m}\n`,
     });
-    const tend = startTend(["start", "--restart", "flaky"], { cwd: app });
+    const tend = startTend(["start", "--restart", "flaky"], {
+      mark: m,
+      cwd: app,
+    });
     await tend.waitFor("restarting in 1.6 s");
     const sent = Date.now();
     tend.kill("SIGINT");
@@ -134,7 +137,7 @@ describe("--stop-signal", () => {
       "--no-timestamp",
       "--stop-signal",
       "web=INT",
-    ], { cwd: app });
+    ], { mark: m, cwd: app });
     await tend.waitFor(/worker\.1 +\| ready/);
     await tend.waitFor(/web\.1 +\| ready/);
     tend.kill("SIGTERM");

@@ -31,11 +31,11 @@ import {
   type ExportOptions,
   renderExport,
   writeExport,
-} from "../src/export/mod.ts";
-import { kubernetesDocuments } from "../src/export/kubernetes.ts";
-import { toYaml, type YamlValue } from "../src/export/_yaml.ts";
-import { TendError, UsageError } from "../src/errors.ts";
-import { parseFormation, plan } from "../src/formation.ts";
+} from "../../src/export/mod.ts";
+import { kubernetesDocuments } from "../../src/export/kubernetes.ts";
+import { toYaml, type YamlValue } from "../../src/export/_yaml.ts";
+import { TendError, UsageError } from "../../src/errors.ts";
+import { parseFormation, plan } from "../../src/formation.ts";
 
 // ---------------------------------------------------------------- fixture
 

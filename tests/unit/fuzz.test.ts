@@ -9,21 +9,21 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { COMMANDS, parseArgs } from "../src/args.ts";
-import { DotenvError, parse } from "../src/dotenv.ts";
-import { TendError } from "../src/errors.ts";
-import { EXIT_FAILURE, EXIT_USAGE } from "../src/status.ts";
+import { COMMANDS, parseArgs } from "../../src/args.ts";
+import { DotenvError, parse } from "../../src/dotenv.ts";
+import { TendError } from "../../src/errors.ts";
+import { EXIT_FAILURE, EXIT_USAGE } from "../../src/status.ts";
 import {
   type Instance,
   parseFormation,
   parsePort,
   plan,
-} from "../src/formation.ts";
+} from "../../src/formation.ts";
 import {
   checkProcfile,
   parseProcfile,
   type ProcfileEntry,
-} from "../src/procfile.ts";
+} from "../../src/procfile.ts";
 
 const SOAK = Math.max(1, Math.floor(Number(process.env.TEND_SOAK ?? "1")) || 1);
 const RUNS = 1000 * SOAK;

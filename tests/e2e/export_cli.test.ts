@@ -9,7 +9,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { cleanup, runTend, tempApp } from "./helpers.ts";
+import { cleanup, runTend, tempApp } from "./_helpers.ts";
 
 describe("tend export", () => {
   it("writes the Procfile and env files for an engine, with ports from the formation", async () => {

@@ -4,8 +4,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DotenvError, parse, type ParseOptions } from "../src/dotenv.ts";
-import { stringify } from "../src/dotenv_stringify.ts";
+import { DotenvError, parse, type ParseOptions } from "../../src/dotenv.ts";
+import { stringify } from "../../src/dotenv_stringify.ts";
 
 const enc = new TextEncoder();
 

@@ -15,7 +15,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import dotenv from "dotenv";
-import { parse } from "../src/dotenv.ts";
+import { parse } from "../../src/dotenv.ts";
 
 const AGREED: string[] = [
   "A=1\n",

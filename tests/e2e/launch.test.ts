@@ -21,7 +21,7 @@ import {
   ROOT,
   runTend,
   tempApp,
-} from "./helpers.ts";
+} from "./_helpers.ts";
 
 const VERSION: string =
   JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).version;
@@ -88,7 +88,7 @@ describe("deno run from a URL", () => {
         ".env": "GREETING=from-env\n",
       });
       const deno = process.env.DENO_BIN ?? "deno";
-      const env = { DENO_DIR: denoDir, NO_COLOR: "1" };
+      const env = { DENO_DIR: denoDir, NO_COLOR: "1", TEND_TEST_MARK: m };
       try {
         const version = await _run(
           deno,

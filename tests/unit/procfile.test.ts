@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkProcfile, parseProcfile, TendError } from "../mod.ts";
+import { checkProcfile, parseProcfile, TendError } from "../../mod.ts";
 
 describe("parseProcfile", () => {
   it("reads NAME: COMMAND lines in order, trimming the command's end", () => {

@@ -3,9 +3,9 @@
 // `deno test` and `bun test` (node:test + node:assert only).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DotenvError, parse, type ParseOptions } from "../src/dotenv.ts";
-import { stringify } from "../src/dotenv_stringify.ts";
-import { TendError } from "../src/errors.ts";
+import { DotenvError, parse, type ParseOptions } from "../../src/dotenv.ts";
+import { stringify } from "../../src/dotenv_stringify.ts";
+import { TendError } from "../../src/errors.ts";
 
 const enc = new TextEncoder();
 

@@ -1,7 +1,7 @@
 /** End-to-end tests of `tend run`, `tend check` and `tend env`. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cleanup, runTend, tempApp } from "./helpers.ts";
+import { cleanup, runTend, tempApp } from "./_helpers.ts";
 
 describe("tend run", () => {
   it("runs one argument through sh -c with the env files and PORT", async () => {
@@ -87,7 +87,7 @@ describe("tend run", () => {
 
   it("forwards SIGTERM to the command", async () => {
     const app = tempApp();
-    const { startTend } = await import("./helpers.ts");
+    const { startTend } = await import("./_helpers.ts");
     const tend = startTend([
       "run",
       "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done",

@@ -18,7 +18,7 @@ import {
   ROOT,
   runTend,
   tempApp,
-} from "./helpers.ts";
+} from "./_helpers.ts";
 
 interface Case {
   /** What is wrong, for the test name. */
@@ -328,6 +328,7 @@ async function run(c: Case): Promise<Outcome> {
   mkdirSync(join(app, "adir"));
   try {
     const r = await runTend(c.args, {
+      mark,
       cwd: app,
       env: { PORT: undefined, PROCFILE: undefined, ...c.env },
       timeout: 15_000,

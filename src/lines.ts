@@ -1,0 +1,288 @@
+/**
+ * Lines: splitting a child's output into whole lines and prefixing each,
+ * in batches. This is tend's hot path.
+ *
+ * Each chunk a child writes is scanned for `\n`, every complete line gets
+ * its prefix, and the whole chunk becomes one buffer and one write. A
+ * partial line waits for the rest of its bytes, so no line is ever torn or
+ * interleaved with another process's line, and bytes that are not UTF-8
+ * pass through untouched.
+ *
+ * @module
+ */
+import type { ByteSink } from "./sink.ts";
+
+/** The longest line held in memory; a longer one is cut into pieces. */
+export const MAX_LINE = 1 << 20;
+
+const _NL = 0x0a;
+
+function _alloc(size: number): Uint8Array {
+  return new Uint8Array(size);
+}
+
+// Output buffers of a flood are recycled once written: fresh ones cost a
+// zero-fill and a page fault per 4 KiB, more than the line splitting
+// itself. Only large buffers are pooled, a few, each at most twice the size
+// asked for, so memory stays bounded.
+const _POOL_MIN = 1 << 14;
+const _POOL_MAX = 1 << 22;
+const _POOL_COUNT = 4;
+const _pool: ArrayBuffer[] = [];
+
+/** A buffer of `size` bytes, from the pool when one fits. */
+function _take(size: number): Uint8Array {
+  if (size < _POOL_MIN || size > _POOL_MAX) return new Uint8Array(size);
+  for (let i = _pool.length - 1; i >= 0; i--) {
+    const buffer = _pool[i];
+    if (buffer.byteLength >= size && buffer.byteLength <= 2 * size) {
+      _pool.splice(i, 1);
+      return new Uint8Array(buffer, 0, size);
+    }
+  }
+  // Round up so that the next chunk, a little larger or smaller, fits.
+  let capacity = _POOL_MIN;
+  while (capacity < size) capacity *= 2;
+  return new Uint8Array(new ArrayBuffer(capacity), 0, size);
+}
+
+/** Gives a written buffer from {@linkcode _take} back to the pool. */
+function _give(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as ArrayBuffer;
+  if (buffer.byteLength < _POOL_MIN || buffer.byteLength > _POOL_MAX) return;
+  if (_pool.length >= _POOL_COUNT) _pool.shift();
+  _pool.push(buffer);
+}
+
+/** Newlines in `chunk[0..last]`; `chunk[last]` is one. */
+function _countBytes(chunk: Uint8Array, last: number): number {
+  let lines = 1;
+  for (let i = 0; i < last; i++) if (chunk[i] === _NL) lines++;
+  return lines;
+}
+
+/** Same as {@linkcode _countBytes}, for long lines. */
+function _countLines(chunk: Uint8Array, last: number): number {
+  let lines = 1;
+  for (let i = chunk.indexOf(_NL); i < last; i = chunk.indexOf(_NL, i + 1)) {
+    lines++;
+  }
+  return lines;
+}
+
+/**
+ * Copies `chunk[0..last]` to `out` from `at`, with `prefix` after every
+ * newline but the last. These loops live in small functions of their own
+ * so that the JIT optimizes them early and whole.
+ */
+function _copyBytes(
+  chunk: Uint8Array,
+  last: number,
+  out: Uint8Array,
+  at: number,
+  prefix: Uint8Array,
+): void {
+  const width = prefix.length;
+  for (let i = 0; i < last; i++) {
+    const b = chunk[i];
+    out[at++] = b;
+    if (b === _NL) {
+      for (let j = 0; j < width; j++) out[at++] = prefix[j];
+    }
+  }
+  out[at] = _NL;
+}
+
+/** Same as {@linkcode _copyBytes}, for long lines. */
+function _copyLines(
+  chunk: Uint8Array,
+  last: number,
+  out: Uint8Array,
+  at: number,
+  prefix: Uint8Array,
+): void {
+  const width = prefix.length;
+  let start = 0;
+  for (;;) {
+    const end = chunk.indexOf(_NL, start) + 1;
+    if (end - start < 64) {
+      for (let i = start; i < end; i++) out[at++] = chunk[i];
+    } else {
+      out.set(chunk.subarray(start, end), at);
+      at += end - start;
+    }
+    if (end > last) return;
+    start = end;
+    for (let j = 0; j < width; j++) out[at++] = prefix[j];
+  }
+}
+
+/**
+ * Splits a byte stream into lines and prefixes each one. Holds at most
+ * `maxLine` bytes of an unfinished line; past that the piece is emitted as a
+ * line of its own so memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LineSplitter } from "./lines.ts";
+ * const s = new LineSplitter();
+ * const p = new TextEncoder().encode("> ");
+ * const out = s.push(new TextEncoder().encode("a\nb"), p);
+ * assert.equal(new TextDecoder().decode(out), "> a\n");
+ * assert.equal(new TextDecoder().decode(s.end(p)), "> b\n");
+ * ```
+ */
+export class LineSplitter {
+  #pending: Uint8Array[] = [];
+  #pendingLength = 0;
+  /** Mean length of the lines in the last chunk, with the newline. */
+  #lineLength = 0;
+  readonly #maxLine: number;
+
+  /**
+   * Makes a splitter with nothing held.
+   *
+   * @param maxLine longer lines are cut into pieces of this many bytes
+   */
+  constructor(maxLine: number = MAX_LINE) {
+    this.#maxLine = Math.max(1, maxLine);
+  }
+
+  /** Bytes of an unfinished line held now. */
+  get pending(): number {
+    return this.#pendingLength;
+  }
+
+  /**
+   * Takes a chunk and returns its complete lines, each with `prefix` before
+   * it, as one buffer; `undefined` when the chunk completed no line.
+   * `alloc` makes the buffer for the lines (default: a new Uint8Array).
+   */
+  push(
+    chunk: Uint8Array,
+    prefix: Uint8Array,
+    alloc: (size: number) => Uint8Array = _alloc,
+  ): Uint8Array | undefined {
+    // A Node Buffer's own indexOf and subarray are several times slower
+    // than the typed array's on Deno; view the same bytes as a plain array.
+    if (chunk.constructor !== Uint8Array) {
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    const last = chunk.lastIndexOf(_NL);
+    if (last === -1) {
+      this.#hold(chunk.slice());
+      return this.#pendingLength >= this.#maxLine
+        ? this.#cut(prefix)
+        : undefined;
+    }
+    // Short lines (a flood of numbers) are cheapest found and copied byte
+    // by byte in one loop; long ones with indexOf() and set(), whose cost
+    // per call is repaid by their length. The last chunk's line length
+    // picks the way.
+    const short = this.#lineLength < 48;
+    const lines = short ? _countBytes(chunk, last) : _countLines(chunk, last);
+    this.#lineLength = (last + 1) / lines;
+    const width = prefix.length;
+    // A line longer than maxLine that ends in this chunk is emitted whole
+    // rather than cut: it is already in memory, and whole lines are kinder.
+    const out = alloc(lines * width + this.#pendingLength + last + 1);
+    let at = 0;
+    for (let j = 0; j < width; j++) out[at++] = prefix[j];
+    for (const part of this.#pending) {
+      out.set(part, at);
+      at += part.length;
+    }
+    this.#pending = [];
+    this.#pendingLength = 0;
+    if (short) _copyBytes(chunk, last, out, at, prefix);
+    else _copyLines(chunk, last, out, at, prefix);
+    if (last + 1 < chunk.length) {
+      this.#hold(chunk.slice(last + 1));
+      if (this.#pendingLength >= this.#maxLine) {
+        const cut = this.#cut(prefix);
+        const joined = new Uint8Array(out.length + cut.length);
+        joined.set(out);
+        joined.set(cut, out.length);
+        return joined;
+      }
+    }
+    return out;
+  }
+
+  /** Returns the final unterminated line, prefixed and with a `\n`, if any. */
+  end(prefix: Uint8Array): Uint8Array | undefined {
+    return this.#pendingLength > 0 ? this.#cut(prefix) : undefined;
+  }
+
+  /** Keeps the bytes of an unfinished line for the next push. */
+  #hold(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#pending.push(bytes);
+    this.#pendingLength += bytes.length;
+  }
+
+  /** Emits what is held as one prefixed line with a newline added. */
+  #cut(prefix: Uint8Array): Uint8Array {
+    const out = new Uint8Array(prefix.length + this.#pendingLength + 1);
+    out.set(prefix, 0);
+    let at = prefix.length;
+    for (const part of this.#pending) {
+      out.set(part, at);
+      at += part.length;
+    }
+    out[at] = _NL;
+    this.#pending = [];
+    this.#pendingLength = 0;
+    return out;
+  }
+}
+
+/**
+ * One pipe's output: splits it into lines and prints them prefixed. `push`
+ * and `end` return a promise when the sink is full; the caller pauses its
+ * source until it settles.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LineStream } from "./lines.ts";
+ * import { QueuedSink } from "./sink.ts";
+ * const chunks: Uint8Array[] = [];
+ * const sink = new QueuedSink(async (b) => { chunks.push(b); });
+ * const prefix = new TextEncoder().encode("> ");
+ * const lines = new LineStream(sink, () => prefix);
+ * lines.push(new TextEncoder().encode("a\nb"));
+ * lines.end();
+ * await sink.flush();
+ * assert.ok(chunks.map((c) => new TextDecoder().decode(c)).join("") === "> a\n> b\n");
+ * ```
+ */
+export class LineStream {
+  readonly #sink: ByteSink;
+  readonly #prefix: () => Uint8Array;
+  readonly #splitter = new LineSplitter();
+
+  /**
+   * Makes a stream for one pipe.
+   *
+   * @param sink where the lines go
+   * @param prefix returns the bytes to put before each line, at that moment
+   */
+  constructor(sink: ByteSink, prefix: () => Uint8Array) {
+    this.#sink = sink;
+    this.#prefix = prefix;
+  }
+
+  /** Prints the complete lines in `chunk`; keeps the rest for later. */
+  push(chunk: Uint8Array): Promise<void> | undefined {
+    const out = this.#splitter.push(chunk, this.#prefix(), _take);
+    return out ? this.#sink.write(out, () => _give(out)) : undefined;
+  }
+
+  /** Prints the final line if it had no newline. */
+  end(): Promise<void> | undefined {
+    const out = this.#splitter.end(this.#prefix());
+    return out ? this.#sink.write(out) : undefined;
+  }
+}

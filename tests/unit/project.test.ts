@@ -1,0 +1,172 @@
+/** loadProject and checkProject: the rules every command shares. */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import {
+  checkProject,
+  loadEnv,
+  loadProject,
+  TendError,
+  UsageError,
+} from "../../mod.ts";
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** An app directory with these files (subdirectories made as needed). */
+function app(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "tend-project-"));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+function problems(options: Parameters<typeof checkProject>[0]): string[] {
+  return checkProject(options).problems.map((p) =>
+    `${p.path ?? ""}${p.line ? `:${p.line}` : ""}: ${p.message}`
+  );
+}
+
+describe("loadProject", () => {
+  it("finds the Procfile by -f, then PROCFILE, then ./Procfile", () => {
+    const dir = app({
+      Procfile: "a: x\n",
+      "alt/P2": "b: y\n",
+      "P3": "c: z\n",
+    });
+    assert.deepEqual(
+      loadProject({ cwd: dir }).entries.map((e) => e.name),
+      ["a"],
+    );
+    const byFlag = loadProject({ cwd: dir, procfile: "alt/P2" });
+    assert.deepEqual(byFlag.entries.map((e) => e.name), ["b"]);
+    // -f also makes the Procfile's directory the app root.
+    assert.equal(byFlag.appRoot, join(dir, "alt"));
+    const byEnv = loadProject({ cwd: dir, processEnv: { PROCFILE: "P3" } });
+    assert.deepEqual(byEnv.entries.map((e) => e.name), ["c"]);
+    assert.equal(byEnv.procfile, "P3");
+  });
+
+  it("takes the port from -p, then PORT, then 5000, and plans from it", () => {
+    const dir = app({ Procfile: "web: x\nworker: y\n", ".env": "PORT=7000\n" });
+    assert.equal(loadProject({ cwd: dir }).basePort, 7000);
+    assert.equal(
+      loadProject({ cwd: dir, processEnv: { PORT: "8000" } }).basePort,
+      8000,
+    );
+    const flagged = loadProject({
+      cwd: dir,
+      port: "9000",
+      processEnv: { PORT: "8000" },
+    });
+    assert.deepEqual(flagged.instances.map((i) => i.port), [9000, 9100]);
+    assert.equal(
+      loadProject({ cwd: app({ Procfile: "a: x\n" }) }).basePort,
+      5000,
+    );
+    assert.throws(() => loadProject({ cwd: dir, port: "0" }), UsageError);
+  });
+
+  it("lets the process environment win over env files unless override", () => {
+    const dir = app({ Procfile: "a: x\n", ".env": "A=file\nB=file\n" });
+    const env = { A: "process" };
+    assert.equal(loadProject({ cwd: dir, processEnv: env }).env.A, "process");
+    assert.equal(
+      loadProject({ cwd: dir, processEnv: env, override: true }).env.A,
+      "file",
+    );
+    // What an export carries: the files' values only.
+    assert.deepEqual(
+      [...loadProject({ cwd: dir, processEnv: env }).files],
+      [["A", "file"], ["B", "file"]],
+    );
+  });
+
+  it("runs the formation and only the types named", () => {
+    const dir = app({ Procfile: "web: x\nworker: y\nclock: z\n" });
+    const project = loadProject({
+      cwd: dir,
+      formation: "web=2,clock=0",
+      only: ["clock", "web", "worker"],
+    });
+    assert.deepEqual(
+      project.instances.map((i) => `${i.name}:${i.port}`),
+      ["web.1:5000", "web.2:5001", "worker.1:5100"],
+    );
+  });
+
+  it("works without a Procfile when told it need not exist", () => {
+    const dir = app({ ".env": "A=1\n" });
+    const project = loadProject({ cwd: dir, needProcfile: false });
+    assert.equal(project.env.A, "1");
+    assert.equal(project.procfile, undefined);
+    assert.throws(() => loadProject({ cwd: dir }), /Procfile: no such file/);
+  });
+});
+
+describe("checkProject", () => {
+  it("lists every problem of every env file, the Procfile and the example", () => {
+    const dir = app({
+      Procfile: "web: x\nweb : y\n",
+      "a.env": 'A="open\n',
+      "b.env": "OK=1\nB C=2\n",
+      "c.env": "SET_HERE=1\n",
+      ".env.example": "OK=\nSET_HERE=\nMISSING=\n",
+    });
+    assert.deepEqual(
+      problems({ cwd: dir, envFiles: ["a.env", "b.env", "c.env"] }),
+      [
+        'a.env:1: unterminated double-quoted value for "A"',
+        'b.env:2: key "B" is followed by "C" instead of "=": a key cannot contain spaces',
+        'Procfile:2: space before ":" in process type "web "',
+        // OK is in b.env, which failed as a whole; SET_HERE loaded from c.env.
+        ".env.example: required variables not set: OK, MISSING",
+      ],
+    );
+  });
+
+  it("names the Procfile for a formation type it does not define", () => {
+    const dir = app({ Procfile: "web: x\n" });
+    assert.deepEqual(problems({ cwd: dir, formation: "web=1,db=2" }), [
+      'Procfile: unknown process type "db" in the formation (known: web)',
+    ]);
+  });
+
+  it("is what loadProject throws, all at once, with status 1", () => {
+    const dir = app({ Procfile: "web x\nweb: y\nweb: z\n" });
+    assert.throws(
+      () => loadProject({ cwd: dir }),
+      (e) =>
+        e instanceof TendError && e.exitCode === 1 && e.problems.length === 2,
+    );
+  });
+});
+
+describe("loadEnv", () => {
+  it("reports each failing file to onError and loads the rest", () => {
+    const dir = app({ "bad.env": "X='open\n", "good.env": "Y=1\n" });
+    const seen: string[] = [];
+    const { env } = loadEnv({
+      files: ["bad.env", "missing.env", "good.env"],
+      named: true,
+      cwd: dir,
+      onError: (error) => seen.push(error.path ?? ""),
+    });
+    assert.deepEqual(seen, ["bad.env", "missing.env"]);
+    assert.equal(env.Y, "1");
+    assert.equal(env.X, undefined);
+  });
+
+  it("throws the first problem without onError", () => {
+    const dir = app({ "bad.env": "X='open\n" });
+    assert.throws(
+      () => loadEnv({ files: ["bad.env"], named: true, cwd: dir }),
+      /bad\.env:1:3: unterminated single-quoted value/,
+    );
+  });
+});
