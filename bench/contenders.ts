@@ -1,7 +1,8 @@
 /**
- * What the benchmark compares: tend three ways (deno run, bun, the compiled
- * binary) and the peers users would otherwise pick, with the flags that make
- * them comparable (no colour, a stop timeout), and how to read their lines.
+ * What the benchmark compares: tend four ways (deno run, bun, the compiled
+ * binary, node with the npm package's bundle) and the peers users would
+ * otherwise pick, with the flags that make them comparable (no colour, a stop
+ * timeout), and how to read their lines.
  *
  * @module
  */
@@ -27,6 +28,8 @@ export const ROOT: string = resolve(
 export const PEERS_DIR: string = join(ROOT, "bench", ".peers");
 /** The compiled binary (issue 4). */
 export const BINARY: string = join(ROOT, "dist", "tend");
+/** The npm package's bundle, run by Node (`deno task build:npm`). */
+export const NPM_BUNDLE: string = join(ROOT, "dist", "npm", "tend.mjs");
 
 /** One process type of a benchmark app; its instance is `type.1`. */
 export interface Proc {
@@ -128,11 +131,12 @@ function _tend(id: string, launcher: Cmd, missing?: string): Contender {
   };
 }
 
-/** The tend launchers: deno run, bun, and the compiled binary. */
+/** The tend launchers: deno run, bun, the compiled binary, and node. */
 export function tendContenders(): Contender[] {
   const cli = join(ROOT, "cli.ts");
   const deno = _which("deno") ?? "deno";
   const bun = _which("bun");
+  const node = _which("node");
   return [
     _tend("tend-deno", { file: deno, args: ["run", "-A", cli] }),
     _tend(
@@ -144,6 +148,15 @@ export function tendContenders(): Contender[] {
       "tend-bin",
       { file: BINARY, args: [] },
       existsSync(BINARY) ? undefined : "dist/tend is missing (needs bun)",
+    ),
+    _tend(
+      "tend-node",
+      { file: node ?? "node", args: [NPM_BUNDLE] },
+      !node
+        ? "node is not installed"
+        : existsSync(NPM_BUNDLE)
+        ? undefined
+        : "dist/npm/tend.mjs is missing (deno task build:npm)",
     ),
   ];
 }

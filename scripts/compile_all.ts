@@ -1,7 +1,7 @@
 /**
  * Cross-compiles `cli.ts` with `deno compile` for every release target into
- * `dist/tend-VERSION-TARGET` (`.exe` is added for Windows by deno itself).
- * The version comes from deno.json, the one source of truth.
+ * `dist/tend-VERSION-TARGET`. The version comes from deno.json, the one
+ * source of truth.
  *
  * ```sh
  * deno task compile:all                         # every target
@@ -21,13 +21,16 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import meta from "../deno.json" with { type: "json" };
 
-/** The targets of a release, as `deno compile --target` spells them. */
+/**
+ * The targets of a release, as `deno compile --target` spells them: Linux
+ * and macOS only. `tend start` runs every command with /bin/sh and signals
+ * process groups, which Windows has neither of.
+ */
 export const TARGETS: readonly string[] = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
   "x86_64-apple-darwin",
   "aarch64-apple-darwin",
-  "x86_64-pc-windows-msvc",
 ];
 
 const _ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");

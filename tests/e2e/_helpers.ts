@@ -3,8 +3,9 @@
  * user would see, and find processes a run left behind.
  *
  * The launcher is chosen by TEND_LAUNCHER: `deno` (deno run -A cli.ts),
- * `bun` (bun cli.ts) or `binary` (dist/tend); by default the runtime that
- * runs the tests.
+ * `bun` (bun cli.ts), `binary` (dist/tend) or `node` (node dist/npm/tend.mjs,
+ * the npm package's bundle: `deno task build:npm`); by default the runtime
+ * that runs the tests.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -42,6 +43,12 @@ export function launcher(): { file: string; args: string[]; name: string } {
       };
     case "binary":
       return { file: join(ROOT, "dist", "tend"), args: [], name: "binary" };
+    case "node":
+      return {
+        file: process.env.NODE_BIN ?? "node",
+        args: [join(ROOT, "dist", "npm", "tend.mjs")],
+        name: "node",
+      };
     case "deno":
       return {
         file: process.env.DENO_BIN ?? "deno",
@@ -107,6 +114,8 @@ export interface TendOptions {
    * run.
    */
   mark?: string;
+  /** Starts tend with this instead of {@linkcode launcher}'s command. */
+  command?: { file: string; args: string[] };
 }
 
 /** A running tend. */
@@ -119,7 +128,7 @@ export class Tend {
   readonly done: Promise<Result>;
 
   constructor(args: string[], options: TendOptions = {}) {
-    const { file, args: pre } = launcher();
+    const { file, args: pre } = options.command ?? launcher();
     const env: Record<string, string> = {};
     // Colour settings of the developer's shell must not leak into tests.
     const base = {
