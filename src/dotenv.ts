@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { decodeUtf8 } from "./_text.ts";
 import { TendError } from "./errors.ts";
 
 /**
@@ -175,62 +176,12 @@ function _normalize(text: string): string {
   return text.replace(/\r\n?/g, "\n");
 }
 
-/**
- * Offset of the first byte that starts an invalid UTF-8 sequence, or -1.
- * TextDecoder only says that the input is bad; this says where, with the
- * same rules (WHATWG: no overlongs, no surrogates, nothing past U+10FFFF).
- */
-function _firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) lo = 0xa0;
-      if (b === 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) lo = 0x90;
-      if (b === 0xf4) hi = 0x8f;
-    } else return i;
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= bytes.length) return i;
-      const next = bytes[i + k];
-      if (next < lo || next > hi) return i;
-      lo = 0x80;
-      hi = 0xbf;
-    }
-    i += need + 1;
-  }
-  return -1;
-}
-
 function _decode(input: string | Uint8Array, path: string): string {
   if (typeof input === "string") return input;
-  // ignoreBOM keeps the mark so that _normalize strips exactly one, as the
-  // spec says, instead of the decoder taking one and _normalize a second.
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  try {
-    return decoder.decode(input);
-  } catch {
-    const at = _firstInvalidUtf8(input);
-    let line = 1;
-    let column = 1;
-    if (at > 0) {
-      const before = _normalize(decoder.decode(input.subarray(0, at)));
-      [line, column] = _position(before, before.length);
-    }
-    const where = at >= 0 ? ` (byte offset ${at})` : "";
-    throw new DotenvError(path, line, column, `invalid UTF-8${where}`);
-  }
+  const text = decodeUtf8(input);
+  if (typeof text === "string") return text;
+  // A DotenvError always has a place: a whole-file problem is at 1:1.
+  throw new DotenvError(path, text.line ?? 1, text.column ?? 1, text.message);
 }
 
 /** An open `${NAME<op>word}` whose word is being scanned. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { decodeUtf8, position, quote } from "./_text.ts";
 import { type Problem, TendError } from "./errors.ts";
 
 /** One process type of a Procfile. */
@@ -28,12 +29,21 @@ export interface ProcfileCheck {
   problems: Problem[];
 }
 
-const _ENTRY = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
+// `[^]*`, not `.*`: U+2028 and U+2029 are command text, as foreman reads
+// them; `.` would not match them and report a valid line as invalid.
+const _ENTRY = /^([A-Za-z0-9_-]+):[ \t]*([^]*)$/;
 const _NAME = /^[A-Za-z0-9_-]+$/;
+const _BLANK = /^[ \t]*(?:#|$)/;
+// C0 controls but tab (LF and CR end lines), DEL and the C1 controls: no
+// editor shows them, and `sh -c` cannot even take a NUL.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const _CONTROL = /[\0-\x08\x0b-\x1f\x7f-\x9f]/;
 
 /**
- * Checks Procfile text and returns the entries and every problem, without
- * throwing. Use {@linkcode parseProcfile} to throw on the first problem.
+ * Checks a Procfile and returns the entries and every problem, without
+ * throwing. Bytes must be UTF-8 (a UTF-16 file is one problem, invalid
+ * UTF-8 one problem at its place); a string is taken as decoded. Use
+ * {@linkcode parseProcfile} to throw on the first problem.
  *
  * @example
  * ```ts
@@ -41,26 +51,52 @@ const _NAME = /^[A-Za-z0-9_-]+$/;
  * import { checkProcfile } from "./procfile.ts";
  * const { entries, problems } = checkProcfile("web: serve\nweb : x\n");
  * assert.ok(entries.length === 1 && problems[0].line === 2);
+ * assert.deepEqual(checkProcfile("web: a\0b\n").problems, [{
+ *   path: "Procfile",
+ *   line: 1,
+ *   column: 7,
+ *   message: 'control character U+0000 in the command of "web": only tab may appear in a line',
+ * }]);
  * ```
  */
-export function checkProcfile(text: string, path = "Procfile"): ProcfileCheck {
+export function checkProcfile(
+  input: string | Uint8Array,
+  path = "Procfile",
+): ProcfileCheck {
   const entries: ProcfileEntry[] = [];
   const problems: Problem[] = [];
+  let text: string;
+  if (typeof input === "string") text = input;
+  else {
+    const decoded = decodeUtf8(input);
+    if (typeof decoded !== "string") {
+      return { entries, problems: [{ path, ...decoded }] };
+    }
+    text = decoded;
+  }
   const seen = new Map<string, number>();
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r\n|\r|\n/);
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
+    const control = _CONTROL.exec(raw);
+    if (control) {
+      problems.push({ path, line, ..._control(raw, control.index) });
+      return;
+    }
+    if (_BLANK.test(raw)) return;
     const match = _ENTRY.exec(raw);
     if (!match) {
-      problems.push({ path, line, message: _explain(raw) });
+      problems.push({ path, line, ..._explain(raw) });
       return;
     }
     const [, name, rest] = match;
-    const command = rest.trimEnd();
+    // Spaces and tabs only: the spec trims "trailing spaces", and any other
+    // character at the end is the user's.
+    let end = rest.length;
+    while (end > 0 && _isBlank(rest.charCodeAt(end - 1))) end--;
+    const command = rest.slice(0, end);
     if (command === "") {
       problems.push({ path, line, message: `empty command for "${name}"` });
       return;
@@ -80,18 +116,62 @@ export function checkProcfile(text: string, path = "Procfile"): ProcfileCheck {
   return { entries, problems };
 }
 
-function _explain(raw: string): string {
+function _isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** 1-based column of `index` in one line, counting code points. */
+function _column(raw: string, index: number): number {
+  return position(raw, index)[1];
+}
+
+/** The problem of a control character at `index`. */
+function _control(raw: string, index: number): Omit<Problem, "path"> {
+  const code = raw.charCodeAt(index).toString(16).toUpperCase();
+  const entry = /^([A-Za-z0-9_-]+):/.exec(raw);
+  const where = entry && entry[0].length <= index
+    ? `in the command of "${entry[1]}"`
+    : "in the line";
+  return {
+    column: _column(raw, index),
+    message: `control character U+${
+      code.padStart(4, "0")
+    } ${where}: only tab may appear in a line`,
+  };
+}
+
+/** What is wrong with a line that is not `NAME: COMMAND`, and where. */
+function _explain(raw: string): Omit<Problem, "path"> {
+  let indent = 0;
+  while (_isBlank(raw.charCodeAt(indent))) indent++;
   const colon = raw.indexOf(":");
+  const lead = raw.slice(indent, colon).trimEnd();
+  if (indent > 0 && colon !== -1 && _NAME.test(lead)) {
+    return {
+      column: 1,
+      message:
+        `leading whitespace before "${lead}": an entry starts at the beginning of its line`,
+    };
+  }
   if (colon === -1) {
-    return `expected "NAME: COMMAND", got ${JSON.stringify(raw.trim())}`;
+    return { message: `expected "NAME: COMMAND", got ${quote(raw.trim())}` };
   }
   const name = raw.slice(0, colon);
-  if (name.trim() !== name && _NAME.test(name.trim())) {
-    return `space before ":" in process type ${JSON.stringify(name)}`;
+  const bare = name.trimEnd();
+  if (bare !== name && _NAME.test(bare)) {
+    return {
+      column: _column(raw, bare.length),
+      message: `space before ":" in process type ${quote(name)}`,
+    };
   }
-  return `invalid process type ${
-    JSON.stringify(name)
-  } (use letters, digits, "_" and "-")`;
+  let bad = 0;
+  while (_NAME.test(name[bad] ?? "")) bad++;
+  return {
+    column: _column(raw, bad),
+    message: `invalid process type ${
+      quote(name)
+    } (use letters, digits, "_" and "-")`,
+  };
 }
 
 /**
@@ -108,7 +188,7 @@ function _explain(raw: string): string {
  * ```
  */
 export function parseProcfile(
-  text: string,
+  text: string | Uint8Array,
   path = "Procfile",
 ): ProcfileEntry[] {
   const { entries, problems } = checkProcfile(text, path);

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { readInput } from "./_input.ts";
 import { type Problem, TendError } from "./errors.ts";
 import { DEFAULT_EXAMPLE_FILE, exampleKeys, loadEnv } from "./env.ts";
@@ -243,12 +243,27 @@ function _readProcfile(
 ): { shown?: string; entries: ProcfileEntry[]; problems: Problem[] } {
   const shown = options.procfile ?? env.PROCFILE ?? "Procfile";
   const path = options.procfile ? resolve(cwd, shown) : resolve(appRoot, shown);
-  const bytes = readInput(path, shown, options.needProcfile === false);
-  if (!bytes) return { entries: [], problems: [] };
-  const { entries, problems } = checkProcfile(
-    new TextDecoder().decode(bytes),
+  // Not found where tend looked on its own: say where that was and how to
+  // name another file. A file named with -f is where the user said.
+  const searched = options.procfile === undefined &&
+    options.needProcfile !== false;
+  const bytes = readInput(
+    path,
     shown,
+    options.needProcfile === false || searched,
   );
+  if (!bytes) {
+    if (!searched) return { entries: [], problems: [] };
+    const how = env.PROCFILE === undefined
+      ? "name another with -f FILE or PROCFILE=FILE"
+      : "named by PROCFILE; -f FILE names another";
+    const where = isAbsolute(shown) ? "" : ` in ${appRoot}`;
+    throw new TendError({
+      path: shown,
+      message: `no such file${where} (${how})`,
+    });
+  }
+  const { entries, problems } = checkProcfile(bytes, shown);
   if (problems.length === 0 && entries.length === 0) {
     problems.push({ path: shown, message: "no process types defined" });
   }

@@ -30,8 +30,15 @@ interface Case {
   procfile?: string | null;
   env?: Record<string, string>;
   status: 1 | 2;
-  /** The exact stderr, one `tend: ` line per problem. */
-  stderr: string;
+  /** The exact stderr, one `tend: ` line per problem; given the app's directory. */
+  stderr: string | ((app: string) => string);
+}
+
+/** Text as UTF-16LE bytes, as Windows Notepad saves "Unicode". */
+function _utf16le(text: string): Uint8Array {
+  return new Uint8Array(
+    [...text].flatMap((c) => [c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8]),
+  );
 }
 
 const USAGE: Case[] = [
@@ -163,7 +170,71 @@ const INPUT: Case[] = [
     args: ["start"],
     procfile: "web : echo started\n",
     status: 1,
-    stderr: 'tend: Procfile:1: space before ":" in process type "web "\n',
+    stderr: 'tend: Procfile:1:4: space before ":" in process type "web "\n',
+  },
+  {
+    what: "NUL byte in a command (sh -c could not take it)",
+    args: ["start"],
+    procfile: "web: echo a\0b\n",
+    status: 1,
+    stderr:
+      'tend: Procfile:1:12: control character U+0000 in the command of "web": only tab may appear in a line\n',
+  },
+  {
+    what: "NUL byte in a command, for tend check too",
+    args: ["check"],
+    procfile: "web: echo a\0b\n",
+    status: 1,
+    stderr:
+      'tend: Procfile:1:12: control character U+0000 in the command of "web": only tab may appear in a line\n',
+  },
+  {
+    what: "escape character in a Procfile line",
+    args: ["start"],
+    procfile: "web: echo started\n\x1b[31mworker: x\n",
+    status: 1,
+    stderr:
+      "tend: Procfile:2:1: control character U+001B in the line: only tab may appear in a line\n",
+  },
+  {
+    what: "indented Procfile entry",
+    args: ["start"],
+    procfile: "web: echo started\n  worker: echo started\n",
+    status: 1,
+    stderr:
+      'tend: Procfile:2:1: leading whitespace before "worker": an entry starts at the beginning of its line\n',
+  },
+  {
+    what: 'UTF-16 Procfile with a byte-order mark (Notepad\'s "Unicode")',
+    args: ["start"],
+    procfile: null,
+    files: { Procfile: _utf16le("\ufeffweb: echo started\r\n") },
+    status: 1,
+    stderr:
+      "tend: Procfile: the file is UTF-16 (little-endian), not UTF-8: save it as UTF-8\n",
+  },
+  {
+    what: "UTF-16 Procfile without a byte-order mark",
+    args: ["check"],
+    procfile: null,
+    files: { Procfile: _utf16le("web: echo started\r\nworker: x\r\n") },
+    status: 1,
+    stderr:
+      "tend: Procfile: the file is UTF-16 (little-endian), not UTF-8: save it as UTF-8\n",
+  },
+  {
+    what: "Procfile that is not UTF-8",
+    args: ["start"],
+    procfile: null,
+    files: {
+      Procfile: new Uint8Array([
+        ...new TextEncoder().encode("web: echo started\nworker: caf"),
+        0xe9,
+        0x0a,
+      ]),
+    },
+    status: 1,
+    stderr: "tend: Procfile:2:12: invalid UTF-8 (byte offset 29)\n",
   },
   {
     what: "several bad Procfile lines, each on its own line",
@@ -171,7 +242,7 @@ const INPUT: Case[] = [
     procfile: "# ok\nwe.b: x\nweb:\nweb: echo started\nweb: y\n",
     status: 1,
     stderr: [
-      'tend: Procfile:2: invalid process type "we.b" (use letters, digits, "_" and "-")',
+      'tend: Procfile:2:3: invalid process type "we.b" (use letters, digits, "_" and "-")',
       'tend: Procfile:3: empty command for "web"',
       'tend: Procfile:5: duplicate process type "web" (first on line 4)',
       "",
@@ -238,7 +309,23 @@ const INPUT: Case[] = [
     args: ["start"],
     procfile: null,
     status: 1,
-    stderr: "tend: Procfile: no such file\n",
+    stderr: (app) =>
+      `tend: Procfile: no such file in ${app} (name another with -f FILE or PROCFILE=FILE)\n`,
+  },
+  {
+    what: "missing Procfile in the app root named with -d",
+    args: ["check", "-d", "adir"],
+    status: 1,
+    stderr: (app) =>
+      `tend: Procfile: no such file in ${app}/adir (name another with -f FILE or PROCFILE=FILE)\n`,
+  },
+  {
+    what: "missing Procfile named by PROCFILE",
+    args: ["start"],
+    env: { PROCFILE: "Procfile.dev" },
+    status: 1,
+    stderr: (app) =>
+      `tend: Procfile.dev: no such file in ${app} (named by PROCFILE; -f FILE names another)\n`,
   },
   {
     what: "missing Procfile named with -f",
@@ -309,6 +396,8 @@ const INPUT: Case[] = [
 
 /** What a user saw from one case. */
 interface Outcome {
+  /** The app's directory (removed by then). */
+  app: string;
   status: number | null;
   stdout: string;
   stderr: string;
@@ -333,7 +422,7 @@ async function run(c: Case): Promise<Outcome> {
       env: { PORT: undefined, PROCFILE: undefined, ...c.env },
       timeout: 15_000,
     });
-    return { ...r, left: alive(mark) };
+    return { ...r, app, left: alive(mark) };
   } finally {
     cleanup(app);
   }
@@ -342,7 +431,10 @@ async function run(c: Case): Promise<Outcome> {
 /** Checks everything a user sees. */
 function verify(c: Case, r: Outcome): void {
   assert.equal(r.status, c.status, `status; stderr: ${r.stderr}`);
-  assert.equal(r.stderr, c.stderr);
+  assert.equal(
+    r.stderr,
+    typeof c.stderr === "string" ? c.stderr : c.stderr(r.app),
+  );
   assert.doesNotMatch(r.stderr, /^\s+at /m, "stack trace");
   assert.equal(r.stdout, "", "nothing may be printed, nor started");
   assert.deepEqual(r.left, [], "nothing may be started");
@@ -401,8 +493,8 @@ describe("errors: tend check lists every problem at once", () => {
       r.stderr,
       [
         'tend: .env:1:3: unterminated double-quoted value for "A"',
-        'tend: Procfile:1: space before ":" in process type "web "',
-        'tend: Procfile:3: invalid process type "we.b" (use letters, digits, "_" and "-")',
+        'tend: Procfile:1:4: space before ":" in process type "web "',
+        'tend: Procfile:3:3: invalid process type "we.b" (use letters, digits, "_" and "-")',
         "tend: .env.example: required variable not set: NEEDED",
         "",
       ].join("\n"),

@@ -109,7 +109,19 @@ const procfileChar = fc.constantFrom(
   "$",
   "'",
   '"',
+  "\u2028",
+  "\u2029",
+  "\x1b",
+  "\x7f",
+  "\u0085",
+  "\f",
+  "\v",
+  "\u00a0",
 );
+
+/** C0 controls but tab (and the line ends), DEL, C1: never in an entry. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL = /[\0-\x08\x0b-\x1f\x7f-\x9f]/;
 
 const procfileLine = fc.oneof(
   fc.tuple(
@@ -142,21 +154,41 @@ describe("fuzz: Procfile", () => {
       fc.property(procfileText, (text) => {
         const result = outcome(() => checkProcfile(text, "P"));
         assert.ok(!(result instanceof TendError), "checkProcfile throws");
-        const lines = text.replace(/^\ufeff/, "").split(/\r\n|\r|\n/).length;
+        const lines = text.replace(/^\ufeff/, "").split(/\r\n|\r|\n/);
         for (const problem of result.problems) {
           assert.equal(problem.path, "P");
           assert.ok(
             Number.isInteger(problem.line) && problem.line! >= 1 &&
-              problem.line! <= lines,
-            `line ${problem.line} of ${lines}`,
+              problem.line! <= lines.length,
+            `line ${problem.line} of ${lines.length}`,
           );
           assert.ok(problem.message.length > 0);
+          assert.ok(!/[\n\r\u2028\u2029]/.test(problem.message), "one line");
+          if (problem.column !== undefined) {
+            const chars = [...lines[problem.line! - 1]];
+            assert.ok(
+              problem.column >= 1 && problem.column <= chars.length + 1,
+              `column ${problem.column}`,
+            );
+            if (problem.message.startsWith("control character")) {
+              // The column names the first control character of the line.
+              const at = chars.findIndex((c) => CONTROL.test(c));
+              assert.equal(problem.column, at + 1);
+            }
+          }
         }
+        // A line holding a control character is a problem, never an entry.
+        lines.forEach((line, i) => {
+          if (!CONTROL.test(line)) return;
+          assert.ok(result.problems.some((p) => p.line === i + 1));
+        });
         const names = new Set<string>();
         let last = 0;
         for (const entry of result.entries) {
           assert.match(entry.name, /^[A-Za-z0-9_-]+$/);
-          assert.ok(entry.command.length > 0 && entry.command.trim() !== "");
+          assert.ok(entry.command.length > 0);
+          assert.doesNotMatch(entry.command, /^[ \t]|[ \t]$/, "trimmed");
+          assert.doesNotMatch(entry.command, CONTROL);
           assert.ok(!names.has(entry.name), "duplicate entry");
           names.add(entry.name);
           assert.ok(entry.line > last);
@@ -188,6 +220,73 @@ describe("fuzz: Procfile", () => {
           assert.ok(result.length > 0);
         }
       }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** Text as UTF-16 bytes, as Windows Notepad saves "Unicode". */
+function utf16(text: string, little: boolean, bom: boolean): Uint8Array {
+  const units = [...(bom ? "\ufeff" : ""), ...text].flatMap((c) => {
+    const u = c.charCodeAt(0);
+    return little ? [u & 0xff, u >> 8] : [u >> 8, u & 0xff];
+  });
+  return new Uint8Array(units);
+}
+
+describe("fuzz: Procfile bytes", () => {
+  it("bytes read as their UTF-8 text, or give one problem", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 80 }),
+          procfileText.map((t) => new TextEncoder().encode(t)),
+        ),
+        (bytes) => {
+          const result = outcome(() => checkProcfile(bytes, "P"));
+          assert.ok(!(result instanceof TendError), "checkProcfile throws");
+          let text: string | undefined;
+          try {
+            text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+              .decode(bytes);
+          } catch {
+            // invalid UTF-8: one problem, at a place
+          }
+          if (text === undefined) {
+            assert.equal(result.problems.length, 1);
+            assert.equal(result.entries.length, 0);
+            assert.match(result.problems[0].message, /UTF-8|UTF-16/);
+          } else if (!result.problems.some((p) => /UTF-16/.test(p.message))) {
+            assert.deepEqual(result, checkProcfile(text, "P"));
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("a UTF-16 file is one problem that says so", () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.integer({ min: 1, max: 0xff }).map((c) =>
+            String.fromCharCode(c)
+          ),
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.boolean(),
+        fc.boolean(),
+        (text, little, bom) => {
+          const result = checkProcfile(utf16(text, little, bom), "P");
+          assert.deepEqual(result.problems, [{
+            path: "P",
+            message: `the file is UTF-16 (${
+              little ? "little" : "big"
+            }-endian), not UTF-8: save it as UTF-8`,
+          }]);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
