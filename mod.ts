@@ -57,8 +57,10 @@ export {
 } from "./src/formation.ts";
 export {
   DotenvError,
+  findAssignment,
   parse as parseDotenv,
   type ParseOptions as DotenvOptions,
+  type UnsetReference,
 } from "./src/dotenv.ts";
 export { stringify as stringifyDotenv } from "./src/dotenv_stringify.ts";
 export {

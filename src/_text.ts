@@ -117,7 +117,8 @@ export function utf16Order(
     if (bytes[i] === 0) even++;
     if (bytes[i + 1] === 0) odd++;
   }
-  if (pairs === 0) return undefined;
+  // One zero byte is a NUL; a pattern needs at least two.
+  if (Math.max(odd, even) < 2) return undefined;
   if (odd * 2 >= pairs && even * 4 <= odd) return "little-endian";
   if (even * 2 >= pairs && odd * 4 <= even) return "big-endian";
   return undefined;

@@ -75,6 +75,33 @@ export interface ParseOptions {
   override?: boolean;
   /** Keys already assigned by earlier files (already expanded), visible to lookups exactly like keys assigned earlier in this text. */
   initial?: ReadonlyMap<string, string>;
+  /**
+   * Called, once the text is parsed, for each `$NAME` or `${NAME}` that
+   * expanded to the empty string because NAME was set nowhere at that point
+   * (`pa$word1`, `$2b$12$abc`), in text order. The operator forms
+   * (`${NAME:-x}`...) say what an unset NAME means, so they are not
+   * reported; neither is a reference in a word that was not used.
+   */
+  onUnset?: (reference: UnsetReference) => void;
+  /**
+   * Called for each malformed statement, in text order; parsing then goes on
+   * at the next statement and parse returns what the good statements
+   * assigned. Text that cannot be read at all (invalid UTF-8, NUL) is one
+   * error and assigns nothing. Without it the first error throws.
+   */
+  onError?: (error: DotenvError) => void;
+}
+
+/** A reference to a variable set nowhere, as {@linkcode ParseOptions.onUnset} gets it. */
+export interface UnsetReference {
+  /** The variable's name. */
+  name: string;
+  /** The reference as written: `$word1` or `${word1}`. */
+  text: string;
+  /** 1-based line of its `$`. */
+  line: number;
+  /** 1-based column of its `$`, in characters. */
+  column: number;
 }
 
 /**
@@ -159,6 +186,11 @@ function _position(text: string, index: number): [number, number] {
     line++;
     lineStart = i + 1;
   }
+  return [line, _column(text, lineStart, index)];
+}
+
+/** 1-based column of `index` on the line that starts at `lineStart`. */
+function _column(text: string, lineStart: number, index: number): number {
   let column = 1;
   for (let i = lineStart; i < index; i++) {
     const c = text.charCodeAt(i);
@@ -167,7 +199,7 @@ function _position(text: string, index: number): [number, number] {
     if (low && prev >= 0xd800 && prev <= 0xdbff) continue;
     column++;
   }
-  return [line, column];
+  return column;
 }
 
 /** The spec reads a file only after these steps; positions count after them. */
@@ -209,13 +241,29 @@ class _Parser {
   readonly initial: ReadonlyMap<string, string> | undefined;
   readonly out = new Map<string, string>();
   budget = _MAX_SUBSTITUTED;
+  /** Start and end index of each unset reference, when someone listens. */
+  readonly unset: number[] | undefined;
+  /** The errors so far, when parsing goes on after one. */
+  readonly errors: DotenvError[] | undefined;
+  /** Only find where this key is assigned: values are not expanded. */
+  readonly locate: string | undefined;
+  /** Index of the located key's value, or -1. */
+  located = -1;
 
-  constructor(text: string, options: ParseOptions) {
+  constructor(text: string, options: ParseOptions, locate?: string) {
     this.text = text;
     this.path = options.path ?? ".env";
     this.env = options.processEnv ?? {};
     this.override = options.override ?? false;
     this.initial = options.initial;
+    this.unset = options.onUnset ? [] : undefined;
+    this.errors = options.onError || locate !== undefined ? [] : undefined;
+    this.locate = locate;
+  }
+
+  /** Notes a reference that found nothing, if anyone listens. */
+  noteUnset(start: number, end: number): void {
+    this.unset?.push(start, end);
   }
 
   fail(index: number, message: string): never {
@@ -271,9 +319,50 @@ class _Parser {
         i = this.endOfLine(i) + 1;
         continue;
       }
-      i = this.statement(i);
+      i = this.errors ? this.recover(i) : this.statement(i);
     }
     return this.out;
+  }
+
+  /**
+   * Parses a statement; on an error, keeps it and goes on after the
+   * statement, found by its shape alone: the rest of the line, or of a
+   * quoted value that spans lines. An unterminated quote ends the text.
+   */
+  recover(start: number): number {
+    const unset = this.unset?.length ?? 0;
+    try {
+      return this.statement(start);
+    } catch (error) {
+      if (!(error instanceof DotenvError) || !this.errors) throw error;
+      this.errors.push(error);
+      // What the failed statement referenced is not used: only its error is.
+      if (this.unset) this.unset.length = unset;
+      // Past the budget every later substitution would fail again.
+      if (this.budget < 0) return this.text.length;
+      return this.statementEnd(start);
+    }
+  }
+
+  /** The start of the line after the statement at `start`, by its shape. */
+  statementEnd(start: number): number {
+    const text = this.text;
+    const eol = this.endOfLine(start);
+    const eq = text.indexOf("=", start);
+    if (eq === -1 || eq > eol) return eol + 1;
+    const v = this.skipWs(eq + 1);
+    const q = text.charCodeAt(v);
+    if (q !== _SQUOTE && q !== _BACKTICK && q !== _DQUOTE) return eol + 1;
+    let close = v + 1;
+    if (q === _DQUOTE) {
+      while (close < text.length && text.charCodeAt(close) !== _DQUOTE) {
+        close += text.charCodeAt(close) === _BACKSLASH ? 2 : 1;
+      }
+    } else {
+      close = text.indexOf(text[v], v + 1);
+    }
+    if (close === -1 || close >= text.length) return text.length;
+    return this.endOfLine(close + 1) + 1;
   }
 
   /** Parses one statement starting at a non-blank; returns the next line's start. */
@@ -307,6 +396,7 @@ class _Parser {
     if (t === _HASH && j > k) return this.endOfLine(j) + 1;
     if (t !== _EQUALS) this.keyError(start, keyStart, k, j, key);
     const v = this.skipWs(j + 1);
+    if (key === this.locate) this.located = v;
     const q = v < n ? text.charCodeAt(v) : _LF;
     if (q === _SQUOTE || q === _BACKTICK) {
       const close = text.indexOf(text[v], v + 1);
@@ -314,8 +404,9 @@ class _Parser {
         const kind = q === _SQUOTE ? "single-quoted" : "backtick-quoted";
         this.fail(v, `unterminated ${kind} value for ${JSON.stringify(key)}`);
       }
+      const next = this.afterQuote(close + 1);
       this.out.set(key, text.slice(v + 1, close));
-      return this.afterQuote(close + 1);
+      return next;
     }
     if (q === _DQUOTE) {
       let close = v + 1;
@@ -330,8 +421,12 @@ class _Parser {
           `unterminated double-quoted value for ${JSON.stringify(key)}`,
         );
       }
-      this.out.set(key, this.expand(v + 1, close, true));
-      return this.afterQuote(close + 1);
+      // Expanded first, so errors come in text order; set only once the
+      // whole statement is good, so a failed one assigns nothing.
+      const value = this.expand(v + 1, close, true);
+      const next = this.afterQuote(close + 1);
+      this.out.set(key, value);
+      return next;
     }
     const e = this.endOfLine(v);
     let stop = e;
@@ -408,6 +503,7 @@ class _Parser {
    * nesting depth is bounded by memory, not by recursion limits.
    */
   expand(start: number, end: number, double: boolean): string {
+    if (this.locate !== undefined) return "";
     const text = this.text;
     const stack: _Frame[] = [];
     let parts: string[] = [];
@@ -456,7 +552,9 @@ class _Parser {
           let j = i + 2;
           while (j < end && _isNameChar(text.charCodeAt(j))) j++;
           if (active) {
-            parts.push(this.charge(this.lookup(text.slice(i + 1, j)) ?? "", i));
+            const value = this.lookup(text.slice(i + 1, j));
+            if (value === undefined) this.noteUnset(i, j);
+            else parts.push(this.charge(value, i));
           }
           i = j;
           run = i;
@@ -512,7 +610,11 @@ class _Parser {
     if (j >= end) this.fail(dollar, `unterminated "\${${name}" (no "}")`);
     let t = text.charCodeAt(j);
     if (t === _RBRACE) {
-      if (active) parts.push(this.charge(this.lookup(name) ?? "", dollar));
+      if (active) {
+        const value = this.lookup(name);
+        if (value === undefined) this.noteUnset(dollar, j + 1);
+        else parts.push(this.charge(value, dollar));
+      }
       return j + 1;
     }
     const colon = t === _COLON;
@@ -585,12 +687,104 @@ export function parse(
   text: string | Uint8Array,
   options: ParseOptions = {},
 ): Map<string, string> {
-  const path = options.path ?? ".env";
+  let normalized: string;
+  try {
+    normalized = _read(text, options.path ?? ".env");
+  } catch (error) {
+    if (!options.onError || !(error instanceof DotenvError)) throw error;
+    options.onError(error);
+    return new Map();
+  }
+  const parser = new _Parser(normalized, options);
+  const out = parser.run();
+  if (parser.errors && options.onError) {
+    for (const error of parser.errors) options.onError(error);
+  }
+  const unset = parser.unset;
+  if (unset && unset.length > 0 && options.onUnset) {
+    const places = _positions(normalized, unset);
+    for (let k = 0; k < unset.length; k += 2) {
+      const ref = normalized.slice(unset[k], unset[k + 1]);
+      options.onUnset({
+        name: ref.replace(/^\$\{?|\}$/g, ""),
+        text: ref,
+        line: places[k],
+        column: places[k + 1],
+      });
+    }
+  }
+  return out;
+}
+
+/** Decoded, normalized text, or the error that makes it unreadable. */
+function _read(text: string | Uint8Array, path: string): string {
   const normalized = _normalize(_decode(text, path));
   const nul = normalized.indexOf("\0");
   if (nul !== -1) {
     const [line, column] = _position(normalized, nul);
     throw new DotenvError(path, line, column, "NUL character in input");
   }
-  return new _Parser(normalized, options).run();
+  return normalized;
+}
+
+/**
+ * Line and column of each index in `indices` (sorted, every other one
+ * used: they come as start/end pairs), in one pass over the text however
+ * many there are; the result is [line, column, line, column, ...].
+ */
+function _positions(text: string, indices: readonly number[]): number[] {
+  const out: number[] = [];
+  let line = 1;
+  let next = text.indexOf("\n");
+  // The column of `at`: each index's column counts on from the previous
+  // one on the same line, so a long line is walked once.
+  let at = 0;
+  let column = 1;
+  for (let k = 0; k < indices.length; k += 2) {
+    const index = indices[k];
+    while (next !== -1 && next < index) {
+      line++;
+      at = next + 1;
+      column = 1;
+      next = text.indexOf("\n", at);
+    }
+    column += _column(text, at, index) - 1;
+    at = index;
+    out.push(line, column);
+  }
+  return out;
+}
+
+/**
+ * Where `.env` text last assigns `key`: the line and column of the value
+ * (its opening quote, if quoted), or undefined when it does not. Reads the
+ * statements as {@linkcode parse} does without expanding any value, so it
+ * needs no environment; for pointing at a value that turned out wrong
+ * (`PORT=eighty`) after the text parsed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findAssignment } from "./dotenv.ts";
+ * assert.deepEqual(findAssignment("A=1\nPORT = eighty\n", "PORT"), {
+ *   line: 2,
+ *   column: 8,
+ * });
+ * assert.equal(findAssignment("A=1\n", "PORT"), undefined);
+ * ```
+ */
+export function findAssignment(
+  text: string | Uint8Array,
+  key: string,
+): { line: number; column: number } | undefined {
+  let parser: _Parser;
+  try {
+    parser = new _Parser(_read(text, ".env"), {}, key);
+  } catch {
+    return undefined;
+  }
+  parser.run();
+  if (parser.located === -1) return undefined;
+  const [line, column] = _position(parser.text, parser.located);
+  return { line, column };
 }

@@ -3,7 +3,12 @@
 // `deno test` and `bun test` (node:test + node:assert only).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DotenvError, parse, type ParseOptions } from "../../src/dotenv.ts";
+import {
+  DotenvError,
+  findAssignment,
+  parse,
+  type ParseOptions,
+} from "../../src/dotenv.ts";
 import { stringify } from "../../src/dotenv_stringify.ts";
 import { TendError } from "../../src/errors.ts";
 
@@ -708,5 +713,162 @@ describe("stringify", () => {
   });
   it("rejects a NUL in a value, which no environment can hold", () => {
     assert.throws(() => stringify({ A: "a\0b" }), TendError);
+  });
+});
+
+/** The unset references of `text`, as `LINE:COL TEXT NAME`. */
+function unsetOf(text: string | Uint8Array, options?: ParseOptions): string[] {
+  const found: string[] = [];
+  parse(text, {
+    ...options,
+    onUnset: (r) => found.push(`${r.line}:${r.column} ${r.text} ${r.name}`),
+  });
+  return found;
+}
+
+describe("references to variables set nowhere", () => {
+  it("a password or hash holding $ reports each unset name at its $", () => {
+    assert.deepEqual(unsetOf("DB_PASSWORD=pa$word1\nHASH=$2b$12$abc\n"), [
+      "1:15 $word1 word1",
+      "2:12 $abc abc",
+    ]);
+  });
+  it("${NAME} is reported as written, in double quotes too", () => {
+    assert.deepEqual(unsetOf('A="x ${B} $C"\nD=\u{1F600}$E\n'), [
+      "1:6 ${B} B",
+      "1:11 $C C",
+      "2:4 $E E",
+    ]);
+  });
+  it("names set in the environment, earlier or in initial are not reported", () => {
+    assert.deepEqual(
+      unsetOf("A=1\nB=$A$HOME$I\nC=$EMPTY\n", {
+        processEnv: { HOME: "/root", EMPTY: "" },
+        initial: new Map([["I", "i"]]),
+      }),
+      [],
+    );
+  });
+  it("a forward reference is unset at that point, so it is reported", () => {
+    assert.deepEqual(unsetOf("A=$B\nB=1\n"), ["1:3 $B B"]);
+  });
+  it("operator forms, single quotes, \\$ and unused words are not reported", () => {
+    assert.deepEqual(
+      unsetOf(
+        "A=${U:-d}${U-}${U:+x}${U+y}\nB='$U'\nC=\\$U\nD=${A:-$U}\nE=`$U`\n",
+      ),
+      [],
+    );
+  });
+  it("a reference inside a used default word is reported", () => {
+    assert.deepEqual(unsetOf("A=${U:-$V}\n"), ["1:8 $V V"]);
+  });
+  it("values are unchanged by listening", () => {
+    const text = "DB_PASSWORD=pa$word1\nHASH=$2b$12$abc\n";
+    assert.deepEqual(
+      [...parse(text, { onUnset: () => {} })],
+      [...parse(text)],
+    );
+    ok(text, [["DB_PASSWORD", "pa"], ["HASH", "$2b$12"]]);
+  });
+  it("many references on long lines are placed in one pass", () => {
+    const text = "A=" + "$U ".repeat(50_000) + "\n".repeat(3) + "B=$V\n";
+    const started = performance.now();
+    const found = unsetOf(text);
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(found.length, 50_001);
+    assert.equal(found[1], "1:6 $U U");
+    assert.equal(found[50_000], "4:3 $V V");
+  });
+});
+
+/** Every error of `text` with parsing going on, as `LINE:COL message`. */
+function errorsOf(text: string | Uint8Array): {
+  errors: string[];
+  values: [string, string][];
+} {
+  const errors: string[] = [];
+  const values = [
+    ...parse(text, {
+      path: "F",
+      onError: (e) => errors.push(`${e.line}:${e.column} ${e.message}`),
+    }),
+  ];
+  return { errors, values };
+}
+
+describe("onError: every malformed statement", () => {
+  it("reports each bad line and keeps the good ones", () => {
+    const { errors, values } = errorsOf(
+      'A=1\nB C=2\nD="x" y\nE=${F:?need F}\nG=ok\nH: 1\n',
+    );
+    assert.deepEqual(errors, [
+      '2:1 F:2:1: key "B" is followed by "C" instead of "=": a key cannot contain spaces',
+      '3:7 F:3:7: unexpected "y" after the closing quote: only spaces and a "# comment" may follow',
+      "4:3 F:4:3: F is unset or empty: need F",
+      '6:1 F:6:1: expected "=" after key "H": the YAML form "H: value" is not supported',
+    ]);
+    assert.deepEqual(values, [["A", "1"], ["G", "ok"]]);
+  });
+  it("a bad statement with a multi-line quoted value is skipped whole", () => {
+    const { errors, values } = errorsOf('A B="x\nC=1\n"\nD=2\n');
+    assert.equal(errors.length, 1);
+    assert.deepEqual(values, [["D", "2"]]);
+  });
+  it("an unterminated quote ends the text", () => {
+    const { errors, values } = errorsOf("A=1\nB='open\nC=3\nD E\n");
+    assert.deepEqual(errors, [
+      '2:3 F:2:3: unterminated single-quoted value for "B"',
+    ]);
+    assert.deepEqual(values, [["A", "1"]]);
+  });
+  it("the first error is the one parse throws without onError", () => {
+    const text = 'A=1\nB="x" y\nC D\nE=${\n';
+    const thrown = bad(text, 2, 7, undefined, { path: "F" });
+    assert.equal(errorsOf(text).errors[0], `2:7 ${thrown.message}`);
+    assert.equal(errorsOf(text).errors.length, 3);
+  });
+  it("unreadable text is one error and assigns nothing", () => {
+    assert.deepEqual(errorsOf(new Uint8Array([0x41, 0x3d, 0xff])), {
+      errors: ["1:3 F:1:3: invalid UTF-8 (byte offset 2)"],
+      values: [],
+    });
+    assert.deepEqual(errorsOf("A=1\nB=\0\n").errors, [
+      "2:3 F:2:3: NUL character in input",
+    ]);
+  });
+  it("a reference in a failed statement is not reported as unset", () => {
+    const found: string[] = [];
+    parse('A="$U" x\nB=$V\n', {
+      onError: () => {},
+      onUnset: (r) => found.push(r.name),
+    });
+    assert.deepEqual(found, ["V"]);
+  });
+  it("a file saved as UTF-16 is one error that says so", () => {
+    const bytes = new Uint8Array([0xff, 0xfe, 0x41, 0, 0x3d, 0, 0x31, 0]);
+    assert.deepEqual(errorsOf(bytes).errors, [
+      "1:1 F:1:1: the file is UTF-16 (little-endian), not UTF-8: save it as UTF-8",
+    ]);
+  });
+});
+
+describe("findAssignment", () => {
+  it("points at the value of the last assignment of a key", () => {
+    const text = "PORT=1\nexport  PORT = 'x'\nA=${PORT:?}\n";
+    assert.deepEqual(findAssignment(text, "PORT"), { line: 2, column: 16 });
+  });
+  it("needs no environment: nothing is expanded", () => {
+    assert.deepEqual(findAssignment("A=${U:?no}\nPORT=$A\n", "PORT"), {
+      line: 2,
+      column: 6,
+    });
+  });
+  it("counts lines after a multi-line value", () => {
+    const bytes = enc.encode('A="1\r\n2"\r\nPORT=\r\n');
+    assert.deepEqual(findAssignment(bytes, "PORT"), { line: 3, column: 6 });
+  });
+  it("is undefined for a key not assigned, or a bare key", () => {
+    assert.equal(findAssignment("PORT\nA=1\n", "PORT"), undefined);
   });
 });

@@ -292,6 +292,15 @@ describe("parse on arbitrary input returns or throws a placed DotenvError", () =
         } catch (err) {
           fromBytes = (err as Error).message;
         }
+        // Bytes with NULs may be a file saved as UTF-16, which only bytes
+        // can show; either way both are errors.
+        if (
+          typeof fromBytes === "string" && / UTF-16 /.test(fromBytes) &&
+          text.includes("\0")
+        ) {
+          assert.equal(typeof fromString, "string");
+          return;
+        }
         assert.deepEqual(fromBytes, fromString);
       }),
       { numRuns: 300 },

@@ -10,7 +10,7 @@ import process from "node:process";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { COMMANDS, parseArgs } from "../../src/args.ts";
-import { DotenvError, parse } from "../../src/dotenv.ts";
+import { DotenvError, parse, type UnsetReference } from "../../src/dotenv.ts";
 import { TendError } from "../../src/errors.ts";
 import { EXIT_FAILURE, EXIT_USAGE } from "../../src/status.ts";
 import {
@@ -272,7 +272,7 @@ describe("fuzz: Procfile bytes", () => {
           unit: fc.integer({ min: 1, max: 0xff }).map((c) =>
             String.fromCharCode(c)
           ),
-          minLength: 1,
+          minLength: 2,
           maxLength: 60,
         }),
         fc.boolean(),
@@ -579,6 +579,129 @@ describe("fuzz: .env files", () => {
           return;
         }
         for (const key of result.keys()) assert.match(key, /^[A-Za-z0-9_.-]+$/);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** Assignments whose values hold references, some to names set nowhere. */
+const dotenvWithReferences: fc.Arbitrary<string> = fc.array(
+  fc.tuple(
+    fc.constantFrom("A", "B", "word1", "_x", "abc"),
+    fc.constantFrom("", '"', "'"),
+    fc.array(
+      fc.constantFrom(
+        "pa",
+        "$word1",
+        "${A}",
+        "$2b$12",
+        "$abc",
+        "\\$B",
+        "${B:-$A}",
+        "${_x+$abc}",
+        " ",
+        "\u{1F600}",
+        "é",
+        "\n",
+        "#",
+      ),
+      { maxLength: 6 },
+    ),
+  ).map(([key, q, parts]) => {
+    const value = parts.join("");
+    return q === ""
+      ? `${key}=${value.replace(/\n/g, "")}`
+      : `${key}=${q}${value}${q}`;
+  }),
+  { maxLength: 8 },
+).map((lines) => lines.join("\n"));
+
+/** The text `parse` reads: decoded, one BOM off, CRLF and CR as LF. */
+function normalized(input: string | Uint8Array): string {
+  const text = typeof input === "string"
+    ? input
+    : new TextDecoder().decode(input);
+  return text.replace(/^\ufeff/, "").replace(/\r\n?/g, "\n");
+}
+
+describe("fuzz: .env files, every problem and warning", () => {
+  it("with onError, parse never throws, reports errors in text order, and agrees with parse", () => {
+    fc.assert(
+      fc.property(dotenvInput, (input) => {
+        const errors: DotenvError[] = [];
+        const result = outcome(() =>
+          parse(input, {
+            path: "F",
+            processEnv: {},
+            onError: (e) => errors.push(e),
+          })
+        );
+        assert.ok(!(result instanceof TendError), "threw with onError");
+        const lines = normalized(input).split("\n").length;
+        let last = 0;
+        for (const error of errors) {
+          assert.ok(error instanceof DotenvError);
+          assert.ok(error.line >= 1 && error.line <= lines);
+          assert.ok(error.line >= last, "errors out of order");
+          last = error.line;
+        }
+        const plain = outcome(() =>
+          parse(input, { path: "F", processEnv: {} })
+        );
+        if (plain instanceof TendError) {
+          assert.ok(errors.length > 0);
+          assert.equal(errors[0].message, plain.message);
+        } else {
+          assert.deepEqual(errors, []);
+          assert.deepEqual([...result], [...plain]);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("onUnset names each reference at its $, in order, without changing values", () => {
+    fc.assert(
+      fc.property(fc.oneof(dotenvInput, dotenvWithReferences), (input) => {
+        const refs: UnsetReference[] = [];
+        const result = outcome(() =>
+          parse(input, {
+            path: "F",
+            processEnv: {},
+            onUnset: (r) => refs.push(r),
+          })
+        );
+        const plain = outcome(() =>
+          parse(input, { path: "F", processEnv: {} })
+        );
+        if (result instanceof TendError) {
+          assert.ok(plain instanceof TendError);
+          assert.equal(result.message, plain.message);
+          return;
+        }
+        assert.ok(!(plain instanceof TendError));
+        assert.deepEqual([...result], [...plain]);
+        const lines = normalized(input).split("\n");
+        let last: [number, number] = [0, 0];
+        for (const ref of refs) {
+          assert.match(ref.name, /^[A-Za-z_][A-Za-z0-9_]*$/);
+          assert.ok(
+            ref.text === `$${ref.name}` || ref.text === `\${${ref.name}}`,
+          );
+          const line = [...lines[ref.line - 1]];
+          assert.equal(
+            line.slice(ref.column - 1, ref.column - 1 + ref.text.length)
+              .join(""),
+            ref.text,
+            "the place shows the reference",
+          );
+          assert.ok(
+            ref.line > last[0] ||
+              (ref.line === last[0] && ref.column > last[1]),
+          );
+          last = [ref.line, ref.column];
+        }
       }),
       { numRuns: RUNS },
     );
