@@ -16,18 +16,19 @@ import meta from "./deno.json" with { type: "json" };
 import {
   count,
   milliseconds,
+  projectOptions,
   stopSignals,
   typeSelection,
 } from "./src/_flag_values.ts";
 import { type Flags, parseArgs } from "./src/args.ts";
-import { formatProblem, TendError, UsageError } from "./src/errors.ts";
-import { isSecretName } from "./src/env.ts";
-import { Printer, wantColor } from "./src/output.ts";
 import {
-  checkProject,
-  loadProject,
-  type ProjectOptions,
-} from "./src/project.ts";
+  formatProblem,
+  type Problem,
+  TendError,
+  UsageError,
+} from "./src/errors.ts";
+import { Printer, wantColor } from "./src/output.ts";
+import { checkProject, loadProject } from "./src/project.ts";
 import { runCommand } from "./src/run.ts";
 import {
   args,
@@ -46,25 +47,15 @@ export const VERSION: string = meta.version;
 /** How long a stop signal lets one write to a stalled stdout wait. */
 const _STALL_MS = 100;
 
-/** The project options every command shares, from the flags. */
-function _project(flags: Flags, only?: string[]): ProjectOptions {
-  return {
-    procfile: flags.procfile,
-    envFiles: flags.env?.flatMap((v) => v.split(",")).map((v) => v.trim())
-      .filter((v) => v),
-    appRoot: flags.appRoot,
-    port: flags.port,
-    formation: flags.formation?.join(","),
-    only,
-    override: flags.override,
-    example: flags.example,
-    processEnv: process.env,
-  };
+/** Prints warnings, once each, with their places. */
+function _warn(warnings: readonly Problem[]): void {
+  for (const w of warnings) printError(`tend: warning: ${formatProblem(w)}`);
 }
 
 async function _start(flags: Flags, positionals: string[]): Promise<number> {
-  const project = loadProject(_project(flags, positionals));
+  const project = loadProject(projectOptions(flags, process.env, positionals));
   const { entries, instances, procfile } = project;
+  _warn([...project.warnings, ...project.shadowed]);
   if (instances.length === 0) {
     throw new TendError({
       path: procfile,
@@ -116,25 +107,26 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
 }
 
 function _check(flags: Flags): number {
-  const { project, problems } = checkProject(_project(flags));
+  const { project, problems } = checkProject(
+    projectOptions(flags, process.env),
+  );
   for (const problem of problems) printError(`tend: ${formatProblem(problem)}`);
+  _warn([...project.warnings, ...project.shadowed]);
   if (problems.length > 0) return EXIT_FAILURE;
   const types = project.entries.map((e) => e.name);
   printError(`Valid procfile detected (${types.join(", ")})`);
   return 0;
 }
 
-async function _env(flags: Flags): Promise<number> {
-  const { stringify } = await import("./src/dotenv_stringify.ts");
-  const { env } = loadProject({ ..._project(flags), needProcfile: false });
-  const pairs = Object.entries(env)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .filter(([key]) => /^[A-Za-z0-9_.-]+$/.test(key))
-    .map(([key, value]): [string, string] => [
-      key,
-      !flags.showSecrets && isSecretName(key) && value ? "********" : value,
-    ]);
-  process.stdout.write(stringify(pairs));
+async function _env(flags: Flags, positionals: string[]): Promise<number> {
+  const { envListing } = await import("./src/env_listing.ts");
+  const [type] = positionals;
+  const project = loadProject({
+    ...projectOptions(flags, process.env),
+    needProcfile: type !== undefined,
+  });
+  _warn(project.warnings);
+  process.stdout.write(envListing(project, { ...flags, type }));
   return 0;
 }
 
@@ -143,10 +135,11 @@ async function _run(
   positionals: string[],
   exact: boolean,
 ): Promise<number> {
-  if (positionals.length === 0) {
-    throw new UsageError('"tend run" needs a command, e.g. tend run -- ls -l');
-  }
-  const project = loadProject({ ..._project(flags), needProcfile: false });
+  const project = loadProject({
+    ...projectOptions(flags, process.env),
+    needProcfile: false,
+  });
+  _warn(project.warnings);
   const env = { ...project.env, PORT: String(project.basePort) };
   return await runCommand(positionals, {
     env,
@@ -169,7 +162,8 @@ async function _export(flags: Flags, positionals: string[]): Promise<number> {
       `unknown export format "${format}" (formats: ${formats})`,
     );
   }
-  const project = loadProject(_project(flags));
+  const project = loadProject(projectOptions(flags, process.env));
+  _warn(project.warnings);
   const written = await writeExport(format, resolve(dir), {
     app: flags.app ?? basename(project.appRoot),
     appRoot: project.appRoot,
@@ -225,12 +219,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "run":
         return await _run(flags, positionals, dashdash);
       case "check":
-        if (positionals.length) {
-          throw new UsageError(`"tend check" takes no arguments`);
-        }
         return _check(flags);
       case "env":
-        return await _env(flags);
+        return await _env(flags, positionals);
       case "export":
         return await _export(flags, positionals);
     }

@@ -7,10 +7,46 @@
  * @module
  */
 import { constants } from "node:os";
-import { splitList } from "./args.ts";
+import { type Flags, splitList } from "./args.ts";
 import { TendError, UsageError } from "./errors.ts";
 import type { ProcfileEntry } from "./procfile.ts";
+import type { ProjectOptions } from "./project.ts";
 import type { Signal, TypeSelection } from "./supervisor.ts";
+
+/**
+ * The project options every command shares, from the flags: `-e` values
+ * split at commas, `--no-example` as `example: false`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { projectOptions } from "./_flag_values.ts";
+ * const options = projectOptions({ env: ["a.env, b.env"], noExample: true }, {});
+ * assert.deepEqual(options.envFiles, ["a.env", "b.env"]);
+ * assert.equal(options.example, false);
+ * ```
+ */
+export function projectOptions(
+  flags: Flags,
+  processEnv: Readonly<Record<string, string | undefined>>,
+  only?: string[],
+): ProjectOptions {
+  if (flags.noExample && flags.example !== undefined) {
+    throw new UsageError("--example and --no-example exclude each other");
+  }
+  return {
+    procfile: flags.procfile,
+    envFiles: splitList(flags.env),
+    appRoot: flags.appRoot,
+    port: flags.port,
+    formation: flags.formation?.join(","),
+    only,
+    override: flags.override,
+    example: flags.noExample ? false : flags.example,
+    strict: flags.strict,
+    processEnv,
+  };
+}
 
 /** Throws the one error for a type the Procfile does not define. */
 export function unknownType(

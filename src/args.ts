@@ -194,7 +194,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags: Flags = {};
   const positionals: string[] = [];
   let dashdash = false;
-  const record = (spec: FlagSpec, value: string | true) => {
+  const record = (spec: FlagSpec, value: string | true, shown?: string) => {
+    // An empty name (`--example ''`, `-f "$UNSET"`) would silently mean
+    // the default file, or the directory itself.
+    if (value === "" && /^(FILE|DIR)\b/.test(spec.value ?? "")) {
+      const what = spec.value!.startsWith("DIR") ? "directory" : "file";
+      throw new UsageError(`${shown} needs a ${what} name, got ""`);
+    }
     const bag = flags as Record<string, unknown>;
     if (spec.repeat) {
       const list = (bag[spec.key] as string[] | undefined) ?? [];
@@ -233,7 +239,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (eq === -1 && value.startsWith("-") && value !== "-") {
         throw new UsageError(`--${name} needs a value, got flag ${value}`);
       }
-      record(spec, value.trim());
+      record(spec, value.trim(), `--${name}`);
       continue;
     }
     if (arg.startsWith("-") && arg.length > 1) {
@@ -247,14 +253,34 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         if (value === undefined) {
           throw new UsageError(`-${arg[j]} needs a value`);
         }
-        record(spec, value.trim());
+        record(spec, value.trim(), `-${arg[j]}`);
         break;
       }
       continue;
     }
     positionals.push(arg);
   }
+  _checkArity(command, positionals, flags);
   return { command, positionals, flags, dashdash };
+}
+
+/** A usage error for a command given too few or too many arguments. */
+function _checkArity(
+  command: Command,
+  positionals: readonly string[],
+  flags: Flags,
+): void {
+  // With --help or --version nothing runs, so nothing is missing.
+  if (flags.help || flags.version) return;
+  if (command === "run" && positionals.length === 0) {
+    throw new UsageError('"tend run" needs a command, e.g. tend run -- ls -l');
+  }
+  if (command === "check" && positionals.length > 0) {
+    throw new UsageError(`"tend check" takes no arguments`);
+  }
+  if (command === "env" && positionals.length > 1) {
+    throw new UsageError(`"tend env" takes at most one process type`);
+  }
 }
 
 /**

@@ -96,6 +96,8 @@ export interface ParseOptions {
 export interface UnsetReference {
   /** The variable's name. */
   name: string;
+  /** The key whose value holds the reference. */
+  key: string;
   /** The reference as written: `$word1` or `${word1}`. */
   text: string;
   /** 1-based line of its `$`. */
@@ -243,6 +245,10 @@ class _Parser {
   budget = _MAX_SUBSTITUTED;
   /** Start and end index of each unset reference, when someone listens. */
   readonly unset: number[] | undefined;
+  /** The key of each unset reference, when someone listens. */
+  readonly unsetKeys: string[] = [];
+  /** The key being assigned. */
+  key = "";
   /** The errors so far, when parsing goes on after one. */
   readonly errors: DotenvError[] | undefined;
   /** Only find where this key is assigned: values are not expanded. */
@@ -263,7 +269,9 @@ class _Parser {
 
   /** Notes a reference that found nothing, if anyone listens. */
   noteUnset(start: number, end: number): void {
-    this.unset?.push(start, end);
+    if (!this.unset) return;
+    this.unset.push(start, end);
+    this.unsetKeys.push(this.key);
   }
 
   fail(index: number, message: string): never {
@@ -337,7 +345,10 @@ class _Parser {
       if (!(error instanceof DotenvError) || !this.errors) throw error;
       this.errors.push(error);
       // What the failed statement referenced is not used: only its error is.
-      if (this.unset) this.unset.length = unset;
+      if (this.unset) {
+        this.unset.length = unset;
+        this.unsetKeys.length = unset / 2;
+      }
       // Past the budget every later substitution would fail again.
       if (this.budget < 0) return this.text.length;
       return this.statementEnd(start);
@@ -396,6 +407,7 @@ class _Parser {
     if (t === _HASH && j > k) return this.endOfLine(j) + 1;
     if (t !== _EQUALS) this.keyError(start, keyStart, k, j, key);
     const v = this.skipWs(j + 1);
+    this.key = key;
     if (key === this.locate) this.located = v;
     const q = v < n ? text.charCodeAt(v) : _LF;
     if (q === _SQUOTE || q === _BACKTICK) {
@@ -707,6 +719,7 @@ export function parse(
       const ref = normalized.slice(unset[k], unset[k + 1]);
       options.onUnset({
         name: ref.replace(/^\$\{?|\}$/g, ""),
+        key: parser.unsetKeys[k / 2],
         text: ref,
         line: places[k],
         column: places[k + 1],

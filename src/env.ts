@@ -6,9 +6,9 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parse } from "./dotenv.ts";
+import { parse, type UnsetReference } from "./dotenv.ts";
 import { readInput } from "./_input.ts";
-import { TendError } from "./errors.ts";
+import { type Problem, TendError } from "./errors.ts";
 
 /** The env file read when none is named. */
 export const DEFAULT_ENV_FILE = ".env";
@@ -28,7 +28,8 @@ export interface LoadEnvOptions {
   /** Let the files win over the process environment. */
   override?: boolean;
   /**
-   * Called for a file that is missing (when named) or fails to parse; that
+   * Called for a file that is missing (when named) or unreadable, and for
+   * every malformed statement of a file (each error once, in order); that
    * file is skipped and loading goes on, so `tend check` can list every
    * problem. Without it the first problem throws.
    */
@@ -41,6 +42,22 @@ export interface LoadedEnv {
   files: Map<string, string>;
   /** The final environment: process env and files per the precedence. */
   env: Record<string, string>;
+  /** The file each key of `files` comes from (the last that assigned it). */
+  sources: Map<string, string>;
+  /**
+   * Each `$NAME` or `${NAME}` in a file that loaded whose NAME was set
+   * nowhere at that point, so it became the empty string (`pa$word1`), with
+   * its place and the fix, in file order.
+   */
+  unset: Problem[];
+  /**
+   * Keys of `files` whose value the process environment hides (it holds
+   * another value, and `override` is off), in file order. Keys only: their
+   * values may be secrets.
+   */
+  shadowed: string[];
+  /** The files that were skipped because of errors (with `onError`). */
+  failed: string[];
 }
 
 /**
@@ -61,8 +78,13 @@ export function loadEnv(options: LoadEnvOptions = {}): LoadedEnv {
   const names = options.files?.length ? options.files : [DEFAULT_ENV_FILE];
   const processEnv = options.processEnv ?? {};
   const files = new Map<string, string>();
+  const sources = new Map<string, string>();
+  const refs: [string, UnsetReference][] = [];
+  const failed: string[] = [];
   for (const name of names) {
-    let assigned: Map<string, string>;
+    let assigned = new Map<string, string>();
+    const errors: TendError[] = [];
+    const found: UnsetReference[] = [];
     try {
       const bytes = readInput(
         resolve(options.cwd ?? ".", name),
@@ -75,15 +97,24 @@ export function loadEnv(options: LoadEnvOptions = {}): LoadedEnv {
         processEnv,
         override: options.override,
         initial: files,
+        // Every error of the file when someone lists them, else the first.
+        onError: options.onError && ((error) => errors.push(error)),
+        onUnset: (ref) => found.push(ref),
       });
     } catch (error) {
       if (!(error instanceof TendError) || !options.onError) throw error;
-      options.onError(error);
+      errors.push(error);
+    }
+    if (errors.length > 0) {
+      for (const error of errors) options.onError!(error);
+      failed.push(name);
       continue;
     }
+    for (const ref of found) refs.push([name, ref]);
     for (const [key, value] of assigned) {
       files.delete(key);
       files.set(key, value);
+      sources.set(key, name);
     }
   }
   const env: Record<string, string> = {};
@@ -97,7 +128,23 @@ export function loadEnv(options: LoadEnvOptions = {}): LoadedEnv {
     for (const [key, value] of files) env[key] = value;
     for (const [key, value] of fromProcess) env[key] = value;
   }
-  return { files, env };
+  const shadowed = [...files].filter(([key, value]) => env[key] !== value)
+    .map(([key]) => key);
+  const unset = refs.map(([path, ref]) => _unsetProblem(path, ref, files));
+  return { files, env, sources, unset, shadowed, failed };
+}
+
+/** The warning for one reference to a name set nowhere, with the fix. */
+function _unsetProblem(
+  path: string,
+  ref: UnsetReference,
+  files: ReadonlyMap<string, string>,
+): Problem {
+  // Assigned further down (or in a later file): the order is the mistake.
+  const message = files.has(ref.name) && ref.name !== ref.key
+    ? `${ref.text} is not set yet here (${ref.name} is assigned later), so it becomes ""; assign ${ref.name} before ${ref.key}`
+    : `${ref.text} is not set, so it becomes ""; for a literal "$" write \\${ref.text} or single-quote the value`;
+  return { path, line: ref.line, column: ref.column, message };
 }
 
 /**
@@ -126,32 +173,6 @@ export function exampleKeys(
     if (bare && bare[1] !== "export") keys.add(bare[1]);
   }
   return [...keys];
-}
-
-/**
- * Throws a {@linkcode TendError} naming every key of `required` that is
- * unset or empty in `env`, all in one message.
- *
- * @example
- * ```ts
- * import { checkRequired } from "./env.ts";
- * checkRequired(["HOME"], { HOME: "/root" }, ".env.example"); // passes
- * ```
- */
-export function checkRequired(
-  required: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  path: string,
-): void {
-  const missing = required.filter((key) => !env[key]);
-  if (missing.length > 0) {
-    throw new TendError({
-      path,
-      message: `required variable${missing.length > 1 ? "s" : ""} not set: ${
-        missing.join(", ")
-      }`,
-    });
-  }
 }
 
 /**

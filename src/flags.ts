@@ -33,6 +33,9 @@ export interface Flags {
   noTimestamp?: boolean;
   override?: boolean;
   example?: string;
+  noExample?: boolean;
+  strict?: boolean;
+  all?: boolean;
   canDie?: string[];
   restart?: string[];
   maxRestarts?: string;
@@ -144,6 +147,18 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "keys that must be set (default: .env.example, if it exists)",
   },
   {
+    long: "no-example",
+    key: "noExample",
+    commands: _PROJECT,
+    help: "do not require the keys of an example file",
+  },
+  {
+    long: "strict",
+    key: "strict",
+    commands: _PROJECT,
+    help: "a $NAME in an env file that is set nowhere is an error",
+  },
+  {
     long: "timeout",
     short: "t",
     key: "timeout",
@@ -209,6 +224,12 @@ export const FLAGS: readonly FlagSpec[] = [
     repeat: true,
     commands: ["start"],
     help: "first signal for a type at shutdown (default TERM)",
+  },
+  {
+    long: "all",
+    key: "all",
+    commands: ["env"],
+    help: "print the whole environment, not only what tend adds",
   },
   {
     long: "show-secrets",

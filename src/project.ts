@@ -21,7 +21,13 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { readInput } from "./_input.ts";
 import { type Problem, TendError } from "./errors.ts";
-import { DEFAULT_EXAMPLE_FILE, exampleKeys, loadEnv } from "./env.ts";
+import { findAssignment } from "./dotenv.ts";
+import {
+  DEFAULT_EXAMPLE_FILE,
+  exampleKeys,
+  type LoadedEnv,
+  loadEnv,
+} from "./env.ts";
 import {
   DEFAULT_PORT,
   type Instance,
@@ -51,6 +57,11 @@ export interface ProjectOptions {
   example?: string | false;
   /** The process environment (default: none). */
   processEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Make a reference to a variable set nowhere (`pa$word1`) a problem
+   * rather than a warning.
+   */
+  strict?: boolean;
   /** Where relative `procfile` and `appRoot` start (default: the working directory). */
   cwd?: string;
   /**
@@ -76,6 +87,17 @@ export interface Project {
   basePort: number;
   /** The instances to run, with their ports. */
   instances: Instance[];
+  /**
+   * Warnings with their places: each reference in an env file to a
+   * variable set nowhere, which became the empty string (problems instead
+   * when `strict`).
+   */
+  warnings: Problem[];
+  /**
+   * One warning per env file some of whose keys the process environment
+   * overrides with another value, naming the keys (never the values).
+   */
+  shadowed: Problem[];
 }
 
 /** What {@linkcode checkProject} found. */
@@ -104,7 +126,7 @@ export interface ProjectCheck {
  * const { problems } = checkProject({ appRoot: dir });
  * assert.deepEqual(problems.map((p) => p.message), [
  *   'duplicate process type "web" (first on line 1)',
- *   "required variable not set: SECRET_KEY",
+ *   "required variable not set: SECRET_KEY (set it in an env file or the environment, or skip this check with --no-example)",
  * ]);
  * ```
  */
@@ -120,7 +142,7 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     options.appRoot ?? (options.procfile ? dirname(options.procfile) : "."),
   );
   const named = options.envFiles?.length ? options.envFiles : undefined;
-  const { env, files } = loadEnv({
+  const loaded = loadEnv({
     files: named,
     named: named !== undefined,
     cwd: appRoot,
@@ -128,6 +150,8 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     override: options.override,
     onError: note,
   });
+  const { env, files } = loaded;
+  if (options.strict) problems.push(...loaded.unset);
   const project: Project = {
     appRoot,
     env,
@@ -135,6 +159,8 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     entries: [],
     basePort: DEFAULT_PORT,
     instances: [],
+    warnings: options.strict ? [] : loaded.unset,
+    shadowed: _shadowed(loaded),
   };
   try {
     const procfile = _readProcfile(options, cwd, appRoot, env);
@@ -146,7 +172,7 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
   }
   if (options.example !== false) {
     try {
-      _checkRequired(appRoot, options.example, env, problems);
+      _checkRequired(appRoot, options.example, loaded, problems);
     } catch (error) {
       note(error);
     }
@@ -164,7 +190,7 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     }
   }
   try {
-    project.basePort = _basePort(options.port, env);
+    project.basePort = _basePort(options.port, loaded, appRoot);
     if (project.procfile && problems.length === 0) {
       project.instances = plan(project.entries, {
         only: options.only,
@@ -213,7 +239,7 @@ export function loadProject(options: ProjectOptions = {}): Project {
 function _checkRequired(
   appRoot: string,
   example: string | undefined,
-  env: Readonly<Record<string, string>>,
+  loaded: LoadedEnv,
   problems: Problem[],
 ): void {
   const shown = example ?? DEFAULT_EXAMPLE_FILE;
@@ -223,15 +249,21 @@ function _checkRequired(
     example === undefined,
   );
   if (!bytes) return;
-  const missing = exampleKeys(bytes, shown).filter((key) => !env[key]);
-  if (missing.length > 0) {
-    problems.push({
-      path: shown,
-      message: `required variable${missing.length > 1 ? "s" : ""} not set: ${
-        missing.join(", ")
-      }`,
-    });
-  }
+  const missing = exampleKeys(bytes, shown).filter((key) => !loaded.env[key]);
+  if (missing.length === 0) return;
+  // A key may be set in a file that failed: say so rather than suggest
+  // setting it again.
+  const fix = loaded.failed.length > 0
+    ? `not loaded because of errors: ${loaded.failed.join(", ")};`
+    : `set ${
+      missing.length > 1 ? "them" : "it"
+    } in an env file or the environment,`;
+  problems.push({
+    path: shown,
+    message: `required variable${missing.length > 1 ? "s" : ""} not set: ${
+      missing.join(", ")
+    } (${fix} or skip this check with --no-example)`,
+  });
 }
 
 /** Finds and reads the Procfile: its entries and its problems. */
@@ -270,16 +302,46 @@ function _readProcfile(
   return { shown, entries, problems };
 }
 
-/** `port`, else `PORT` from the environment, else the default. */
+/** One warning per env file whose keys the process environment overrides. */
+function _shadowed(loaded: LoadedEnv): Problem[] {
+  const byFile = new Map<string, string[]>();
+  for (const key of loaded.shadowed) {
+    const path = loaded.sources.get(key) ?? "";
+    byFile.set(path, [...byFile.get(path) ?? [], key]);
+  }
+  return [...byFile].map(([path, keys]) => ({
+    path,
+    message: `the process environment overrides ${
+      keys.sort().join(", ")
+    } from this file (--override makes the env files win)`,
+  }));
+}
+
+/**
+ * `port`, else `PORT` from the environment, else the default. A bad `PORT`
+ * is named where it is: the line of the env file that set it, or the
+ * process environment.
+ */
 function _basePort(
   port: string | number | undefined,
-  env: Readonly<Record<string, string>>,
+  loaded: LoadedEnv,
+  appRoot: string,
 ): number {
   if (port !== undefined) return parsePort(String(port), "-p/--port");
-  if (env.PORT === undefined || env.PORT === "") return DEFAULT_PORT;
+  const value = loaded.env.PORT;
+  if (value === undefined || value === "") return DEFAULT_PORT;
+  const file = loaded.files.get("PORT") === value &&
+      !loaded.shadowed.includes("PORT")
+    ? loaded.sources.get("PORT")
+    : undefined;
   try {
-    return parsePort(env.PORT, "PORT");
+    return parsePort(value, file ? "PORT" : "PORT in the environment");
   } catch (error) {
-    throw new TendError({ message: (error as Error).message });
+    const message = (error as Error).message;
+    if (file === undefined) throw new TendError({ message });
+    // Only now is the file read again: the place costs nothing when valid.
+    const bytes = readInput(resolve(appRoot, file), file, true);
+    const place = bytes ? findAssignment(bytes, "PORT") : undefined;
+    throw new TendError({ path: file, ...place, message });
   }
 }

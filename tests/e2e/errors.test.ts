@@ -157,6 +157,66 @@ const USAGE: Case[] = [
       'tend: bad --stop-signal "web=FOO": expected TYPE=SIGNAL, e.g. web=INT\n',
   },
   {
+    what: "a typo of a command suggests the nearest",
+    args: ["strat"],
+    status: 2,
+    stderr: 'tend: unknown command "strat": did you mean "start"?\n',
+  },
+  {
+    what: "a typo of a flag suggests the nearest",
+    args: ["start", "--concurency", "web=1"],
+    status: 2,
+    stderr: "tend: unknown flag --concurency: did you mean --concurrency?\n",
+  },
+  {
+    what: "a typo of a flag before the command suggests the command's nearest",
+    args: ["--show-secret", "env"],
+    status: 2,
+    stderr: "tend: unknown flag --show-secret: did you mean --show-secrets?\n",
+  },
+  {
+    what: "empty --example (it named the app directory)",
+    args: ["start", "--example", ""],
+    status: 2,
+    stderr: 'tend: --example needs a file name, got ""\n',
+  },
+  {
+    what: "empty -e",
+    args: ["check", "-e", ""],
+    status: 2,
+    stderr: 'tend: -e needs a file name, got ""\n',
+  },
+  {
+    what: "empty -d",
+    args: ["start", "--app-root="],
+    status: 2,
+    stderr: 'tend: --app-root needs a directory name, got ""\n',
+  },
+  {
+    what: "--example and --no-example together",
+    args: ["check", "--example", "x", "--no-example"],
+    status: 2,
+    stderr: "tend: --example and --no-example exclude each other\n",
+  },
+  {
+    what: "tend check with an argument",
+    args: ["check", "web"],
+    status: 2,
+    stderr: 'tend: "tend check" takes no arguments\n',
+  },
+  {
+    what: "tend env with two types",
+    args: ["env", "web", "worker"],
+    status: 2,
+    stderr: 'tend: "tend env" takes at most one process type\n',
+  },
+  {
+    what: "--all is for tend env only",
+    args: ["start", "--all"],
+    status: 2,
+    stderr: 'tend: --all does not apply to "tend start"\n',
+  },
+  {
     what: "tend run without a command",
     args: ["run"],
     status: 2,
@@ -291,6 +351,114 @@ const INPUT: Case[] = [
       'tend: Procfile: unknown process type "nope" in the formation (known: web)\n',
   },
   {
+    what: "unknown type in --restart",
+    args: ["start", "--restart", "web,nope"],
+    status: 1,
+    stderr:
+      'tend: Procfile: unknown process type "nope" in --restart (known: web)\n',
+  },
+  {
+    what: "unknown type in --can-die",
+    args: ["start", "--can-die", "nope"],
+    status: 1,
+    stderr:
+      'tend: Procfile: unknown process type "nope" in --can-die (known: web)\n',
+  },
+  {
+    what: "unknown type in --stop-signal",
+    args: ["start", "--stop-signal", "nope=INT"],
+    status: 1,
+    stderr:
+      'tend: Procfile: unknown process type "nope" in --stop-signal (known: web)\n',
+  },
+  {
+    what: "unknown type for tend env",
+    args: ["env", "nope"],
+    status: 1,
+    stderr: 'tend: Procfile: unknown process type "nope" (known: web)\n',
+  },
+  {
+    what: "-t before the command is --template for export",
+    args: ["-t", "nodir", "export", "runit", "out"],
+    status: 1,
+    stderr: (app) => `tend: ${app}/nodir: template directory not found\n`,
+  },
+  {
+    what: "-t after export's arguments is --template too",
+    args: ["export", "runit", "out", "-t", "nodir"],
+    status: 1,
+    stderr: (app) => `tend: ${app}/nodir: template directory not found\n`,
+  },
+  {
+    what: "every error of one env file, each at its place",
+    args: ["start"],
+    files: { ".env": 'A=1\nB C=2\nD="x" y\nE=${F:?need F}\nG: 1\n' },
+    status: 1,
+    stderr: [
+      'tend: .env:2:1: key "B" is followed by "C" instead of "=": a key cannot contain spaces',
+      'tend: .env:3:7: unexpected "y" after the closing quote: only spaces and a "# comment" may follow',
+      "tend: .env:4:3: F is unset or empty: need F",
+      'tend: .env:5:1: expected "=" after key "G": the YAML form "G: value" is not supported',
+      "",
+    ].join("\n"),
+  },
+  {
+    what: "env file saved as UTF-16",
+    args: ["run", "echo started"],
+    files: { ".env": _utf16le("\ufeffA=1\r\n") },
+    status: 1,
+    stderr:
+      "tend: .env:1:1: the file is UTF-16 (little-endian), not UTF-8: save it as UTF-8\n",
+  },
+  {
+    what: "bad PORT in an env file, at its place",
+    args: ["start", "-e", "a.env,b.env"],
+    files: { "a.env": "PORT=5000\n", "b.env": "# local\nA=1\nPORT = eighty\n" },
+    status: 1,
+    stderr: 'tend: b.env:3:8: bad port "eighty" from PORT: expected 1-65535\n',
+  },
+  {
+    what: "bad PORT in an env file, for tend check",
+    args: ["check"],
+    files: { ".env": "PORT='8o8o'\n" },
+    status: 1,
+    stderr: 'tend: .env:1:6: bad port "8o8o" from PORT: expected 1-65535\n',
+  },
+  {
+    what: "a variable set nowhere, under --strict",
+    args: ["start", "--strict"],
+    files: { ".env": "DB_PASSWORD=pa$word1\nHASH=$2b$12$abc\n" },
+    status: 1,
+    stderr: [
+      'tend: .env:1:15: $word1 is not set, so it becomes ""; for a literal "$" write \\$word1 or single-quote the value',
+      'tend: .env:2:12: $abc is not set, so it becomes ""; for a literal "$" write \\$abc or single-quote the value',
+      "",
+    ].join("\n"),
+  },
+  {
+    what: "a variable set nowhere, under --strict, for tend run",
+    args: ["run", "--strict", "echo started"],
+    files: { ".env": 'A="${B}"\n' },
+    status: 1,
+    stderr:
+      'tend: .env:1:4: ${B} is not set, so it becomes ""; for a literal "$" write \\${B} or single-quote the value\n',
+  },
+  {
+    what: "a required key set only in an env file that failed",
+    args: ["start", "-e", "good.env,bad.env"],
+    files: {
+      ".env.example": "SECRET_KEY=\nGOOD=\n",
+      "good.env": "GOOD=1\n",
+      "bad.env": "SECRET_KEY=s3\nOOPS\tX=1\n",
+    },
+    status: 1,
+    stderr: [
+      'tend: bad.env:2:1: key "OOPS" is followed by "X" instead of "=": a key cannot contain spaces',
+      "tend: .env.example: required variable not set: SECRET_KEY (not loaded because of errors: bad.env; or skip this check with --no-example)",
+      "",
+    ].join("\n"),
+  },
+  {
     what: "unknown type in --quiet",
     args: ["start", "-q", "nope"],
     status: 1,
@@ -369,14 +537,15 @@ const INPUT: Case[] = [
     files: { ".env.example": "SECRET_KEY\nOTHER=\nSET=\n", ".env": "SET=1\n" },
     status: 1,
     stderr:
-      "tend: .env.example: required variables not set: OTHER, SECRET_KEY\n",
+      "tend: .env.example: required variables not set: OTHER, SECRET_KEY (set them in an env file or the environment, or skip this check with --no-example)\n",
   },
   {
     what: "bad PORT in the environment",
     args: ["start"],
     env: { PORT: "eighty" },
     status: 1,
-    stderr: 'tend: bad port "eighty" from PORT: expected 1-65535\n',
+    stderr:
+      'tend: bad port "eighty" from PORT in the environment: expected 1-65535\n',
   },
   {
     what: "bad env file for tend run",
@@ -390,7 +559,8 @@ const INPUT: Case[] = [
     args: ["run", "echo started"],
     files: { ".env.example": "SECRET_KEY\n" },
     status: 1,
-    stderr: "tend: .env.example: required variable not set: SECRET_KEY\n",
+    stderr:
+      "tend: .env.example: required variable not set: SECRET_KEY (set it in an env file or the environment, or skip this check with --no-example)\n",
   },
 ];
 
@@ -495,7 +665,7 @@ describe("errors: tend check lists every problem at once", () => {
         'tend: .env:1:3: unterminated double-quoted value for "A"',
         'tend: Procfile:1:4: space before ":" in process type "web "',
         'tend: Procfile:3:3: invalid process type "we.b" (use letters, digits, "_" and "-")',
-        "tend: .env.example: required variable not set: NEEDED",
+        "tend: .env.example: required variable not set: NEEDED (not loaded because of errors: .env; or skip this check with --no-example)",
         "",
       ].join("\n"),
     );

@@ -112,6 +112,39 @@ describe("parseArgs", () => {
 });
 
 describe("the flag table", () => {
+  it("rejects an empty file or directory name, which would mean the default or the directory", () => {
+    assert.equal(
+      usage(["check", "--example", ""]),
+      '--example needs a file name, got ""',
+    );
+    assert.equal(usage(["-f", "", "start"]), '-f needs a file name, got ""');
+    assert.equal(
+      usage(["start", "--env="]),
+      '--env needs a file name, got ""',
+    );
+    assert.equal(
+      usage(["start", "-d", " "]),
+      '-d needs a directory name, got ""',
+    );
+    // Other values may be empty: their own checks say what is wrong.
+    assert.deepEqual(parseArgs(["start", "-q", ""]).flags.quiet, [""]);
+  });
+
+  it("checks how many arguments a command takes", () => {
+    assert.equal(
+      usage(["run"]),
+      '"tend run" needs a command, e.g. tend run -- ls -l',
+    );
+    assert.equal(usage(["check", "x"]), '"tend check" takes no arguments');
+    assert.equal(
+      usage(["env", "web", "worker"]),
+      '"tend env" takes at most one process type',
+    );
+    assert.deepEqual(parseArgs(["env", "web"]).positionals, ["web"]);
+    // Asking for help needs nothing else.
+    assert.equal(parseArgs(["check", "x", "--help"]).flags.help, true);
+  });
+
   it("gives each name one kind (switch or value) for every command", () => {
     const kinds = new Map<string, boolean>();
     for (const flag of FLAGS) {

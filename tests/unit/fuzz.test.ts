@@ -10,7 +10,12 @@ import process from "node:process";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { COMMANDS, parseArgs } from "../../src/args.ts";
-import { DotenvError, parse, type UnsetReference } from "../../src/dotenv.ts";
+import {
+  DotenvError,
+  findAssignment,
+  parse,
+  type UnsetReference,
+} from "../../src/dotenv.ts";
 import { TendError } from "../../src/errors.ts";
 import { EXIT_FAILURE, EXIT_USAGE } from "../../src/status.ts";
 import {
@@ -469,6 +474,12 @@ const FLAG_WORDS = [
   "--max-restarts",
   "--stop-signal",
   "--show-secrets",
+  "--all",
+  "--strict",
+  "--no-example",
+  "--example=",
+  "--concurency",
+  "strat",
   "--app",
   "--user",
   "--log",
@@ -505,6 +516,17 @@ describe("fuzz: command line", () => {
         }
         assert.ok((COMMANDS as readonly string[]).includes(result.command));
         assert.ok(Array.isArray(result.positionals));
+        const { command, positionals, flags } = result;
+        // A file or directory is never named by an empty string.
+        for (const value of [flags.procfile, flags.appRoot, flags.example]) {
+          assert.notEqual(value, "");
+        }
+        for (const value of flags.env ?? []) assert.notEqual(value, "");
+        if (!flags.help && !flags.version) {
+          if (command === "run") assert.ok(positionals.length >= 1);
+          if (command === "check") assert.equal(positionals.length, 0);
+          if (command === "env") assert.ok(positionals.length <= 1);
+        }
       }),
       { numRuns: RUNS },
     );
@@ -701,6 +723,30 @@ describe("fuzz: .env files, every problem and warning", () => {
               (ref.line === last[0] && ref.column > last[1]),
           );
           last = [ref.line, ref.column];
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("fuzz: .env files, places of values", () => {
+  it("findAssignment finds exactly the keys parse assigns, at a place in the text", () => {
+    fc.assert(
+      fc.property(fc.oneof(dotenvInput, dotenvWithReferences), (input) => {
+        const result = outcome(() => parse(input, { processEnv: {} }));
+        if (result instanceof TendError) return;
+        const lines = normalized(input).split("\n");
+        for (const key of [...result.keys(), "NOT_A_KEY_HERE"]) {
+          const place = outcome(() => findAssignment(input, key));
+          assert.ok(!(place instanceof TendError));
+          assert.equal(place !== undefined, result.has(key), key);
+          if (place === undefined) continue;
+          assert.ok(place.line >= 1 && place.line <= lines.length);
+          const line = [...lines[place.line - 1]];
+          assert.ok(place.column >= 1 && place.column <= line.length + 1);
+          // The value starts after the key's "=" on that line.
+          assert.ok(line.slice(0, place.column - 1).join("").includes("="));
         }
       }),
       { numRuns: RUNS },

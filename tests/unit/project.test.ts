@@ -125,7 +125,7 @@ describe("checkProject", () => {
         'b.env:2: key "B" is followed by "C" instead of "=": a key cannot contain spaces',
         'Procfile:2: space before ":" in process type "web "',
         // OK is in b.env, which failed as a whole; SET_HERE loaded from c.env.
-        ".env.example: required variables not set: OK, MISSING",
+        ".env.example: required variables not set: OK, MISSING (not loaded because of errors: a.env, b.env; or skip this check with --no-example)",
       ],
     );
   });
@@ -167,6 +167,148 @@ describe("loadEnv", () => {
     assert.throws(
       () => loadEnv({ files: ["bad.env"], named: true, cwd: dir }),
       /bad\.env:1:3: unterminated single-quoted value/,
+    );
+  });
+});
+
+describe("checkProject: warnings", () => {
+  const env = "DB_PASSWORD=pa$word1\nHASH=$2b$12$abc\n";
+
+  it("lists each reference to a variable set nowhere, with its place", () => {
+    const dir = app({ Procfile: "web: x\n", ".env": env });
+    const { project, problems: found } = checkProject({ cwd: dir });
+    assert.deepEqual(found, []);
+    assert.deepEqual(
+      project.warnings.map((w) => `${w.path}:${w.line}:${w.column}`),
+      [".env:1:15", ".env:2:12"],
+    );
+    assert.equal(project.env.DB_PASSWORD, "pa");
+  });
+
+  it("strict makes them problems", () => {
+    const dir = app({ Procfile: "web: x\n", ".env": env });
+    assert.deepEqual(problems({ cwd: dir, strict: true }), [
+      '.env:1: $word1 is not set, so it becomes ""; for a literal "$" write \\$word1 or single-quote the value',
+      '.env:2: $abc is not set, so it becomes ""; for a literal "$" write \\$abc or single-quote the value',
+    ]);
+    assert.throws(() => loadProject({ cwd: dir, strict: true }), TendError);
+  });
+
+  it("a file that failed gives no warnings: its values are not used", () => {
+    const dir = app({ Procfile: "web: x\n", ".env": "A=$U\nB C\n" });
+    const { project } = checkProject({ cwd: dir });
+    assert.deepEqual(project.warnings, []);
+  });
+
+  it("names per file the keys the process environment overrides", () => {
+    const dir = app({
+      Procfile: "web: x\n",
+      ".env": "A=1\nB=2\nSAME=3\n",
+      "local.env": "C=4\n",
+    });
+    const options = {
+      cwd: dir,
+      envFiles: [".env", "local.env"],
+      processEnv: { B: "b", A: "a", SAME: "3", C: "c", OTHER: "o" },
+    };
+    assert.deepEqual(checkProject(options).project.shadowed, [
+      {
+        path: ".env",
+        message:
+          "the process environment overrides A, B from this file (--override makes the env files win)",
+      },
+      {
+        path: "local.env",
+        message:
+          "the process environment overrides C from this file (--override makes the env files win)",
+      },
+    ]);
+    const override = checkProject({ ...options, override: true });
+    assert.deepEqual(override.project.shadowed, []);
+  });
+});
+
+describe("checkProject: places", () => {
+  it("names a bad PORT by the env file line that set it", () => {
+    const dir = app({ Procfile: "web: x\n", ".env": 'A=1\nPORT="80a"\n' });
+    const [problem] = checkProject({ cwd: dir }).problems;
+    assert.deepEqual(problem, {
+      path: ".env",
+      line: 2,
+      column: 6,
+      message: 'bad port "80a" from PORT: expected 1-65535',
+    });
+  });
+
+  it("names the process environment when the bad PORT comes from it", () => {
+    const dir = app({ Procfile: "web: x\n", ".env": "PORT=5000\n" });
+    assert.deepEqual(
+      problems({ cwd: dir, processEnv: { PORT: "x" } }),
+      [': bad port "x" from PORT in the environment: expected 1-65535'],
+    );
+  });
+
+  it("example: false skips the required keys", () => {
+    const dir = app({ Procfile: "web: x\n", ".env.example": "NEEDED=\n" });
+    assert.equal(problems({ cwd: dir }).length, 1);
+    assert.deepEqual(problems({ cwd: dir, example: false }), []);
+  });
+
+  it("a missing default Procfile names the directory searched", () => {
+    const dir = app({});
+    assert.deepEqual(problems({ cwd: dir }), [
+      `Procfile: no such file in ${dir} (name another with -f FILE or PROCFILE=FILE)`,
+    ]);
+  });
+});
+
+describe("loadEnv: what it tells besides the values", () => {
+  it("says where each key comes from, what failed, and what is unset", () => {
+    const dir = app({
+      "a.env": "A=1\nB=$NOPE\n",
+      "b.env": "B=2\n",
+      "bad.env": "X='open\n",
+    });
+    const loaded = loadEnv({
+      files: ["a.env", "bad.env", "b.env"],
+      named: true,
+      cwd: dir,
+      processEnv: { A: "0" },
+      onError: () => {},
+    });
+    assert.deepEqual([...loaded.sources], [["A", "a.env"], ["B", "b.env"]]);
+    assert.deepEqual(loaded.failed, ["bad.env"]);
+    assert.deepEqual(loaded.shadowed, ["A"]);
+    assert.deepEqual(
+      loaded.unset.map((w) => `${w.path}:${w.line}:${w.column}`),
+      ["a.env:2:3"],
+    );
+  });
+});
+
+describe("envListing", () => {
+  it("shows the files' keys with the values a process sees, then PORT and PS", async () => {
+    const { envListing } = await import("../../src/env_listing.ts");
+    const dir = app({
+      Procfile: "web: x\nworker: y\n",
+      ".env": "B_TOKEN=t\nA=1\n",
+    });
+    const project = loadProject({
+      cwd: dir,
+      processEnv: { A: "from-env", HOME: "/root" },
+    });
+    assert.equal(
+      envListing(project),
+      "A=from-env\nB_TOKEN=********\nPORT=5000\n",
+    );
+    assert.equal(
+      envListing(project, { type: "worker", showSecrets: true }),
+      "A=from-env\nB_TOKEN=t\nPORT=5100\nPS=worker.1\n",
+    );
+    assert.match(envListing(project, { all: true }), /^HOME=\/root$/m);
+    assert.throws(
+      () => envListing(project, { type: "nope" }),
+      /Procfile: unknown process type "nope" \(known: web, worker\)/,
     );
   });
 });
