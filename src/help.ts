@@ -37,15 +37,20 @@ signal n killed it).`,
     summary: "validate the Procfile, env files and required variables",
     about:
       `Validates the Procfile, the env files and the required variables, and lists
-every problem as FILE:LINE: message. Exit status 0 when valid, else 1.`,
+every problem as FILE:LINE:COL: message, then every warning ("tend: warning:
+..."): a $NAME in an env file that is set nowhere, env-file keys the process
+environment overrides. Exit status 0 when valid (warnings allowed, unless
+--strict), else 1.`,
   },
   env: {
-    synopsis: "tend env",
-    summary: "print the environment processes get, as .env text",
+    synopsis: "tend env [TYPE]",
+    summary: "print what the env files and tend give processes, as .env text",
     about:
-      `Prints the environment processes get, as .env text. Values of keys that look
-secret (*KEY*, *SECRET*, *TOKEN*, *PASSWORD*) are masked unless
---show-secrets.`,
+      `Prints, as .env text, the env files' keys with the values a process sees and
+PORT, as "tend run" gives them; with TYPE, the PORT and PS of that type's
+first instance under "tend start". --all adds the whole process environment.
+Values of keys that look secret (*KEY*, *SECRET*, *TOKEN*, *PASSWORD*) are
+masked unless --show-secrets.`,
   },
   export: {
     synopsis: "tend export FORMAT DIR",
