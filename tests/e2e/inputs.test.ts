@@ -234,3 +234,20 @@ describe("tend env", () => {
     assert.equal(r.stdout, "A=1\nPORT=5000\n");
   });
 });
+
+describe("Procfile characters that are not errors", () => {
+  it("U+2028 and U+2029 in a command are command text, as foreman reads them", async () => {
+    const r = await tend(["start", "--no-timestamp", "--no-color"], {
+      Procfile: "web: printf 'a\u2028b\u2029c\\n'\n",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    assert.match(r.stdout, /web\.1 +\| a\u2028b\u2029c\n/);
+  });
+
+  it("tabs are allowed, and tend check says the file is valid", async () => {
+    const r = await tend(["check"], { Procfile: "web:\techo\ta\t\n" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "Valid procfile detected (web)\n");
+  });
+});
