@@ -126,9 +126,9 @@ describe("tend check", () => {
     assert.equal(r.status, 1);
     assert.deepEqual(r.stderr.trimEnd().split("\n"), [
       'tend: .env:2:3: unterminated double-quoted value for "B"',
-      'tend: Procfile:2: space before ":" in process type "web "',
+      'tend: Procfile:2:4: space before ":" in process type "web "',
       'tend: Procfile:3: empty command for "worker"',
-      "tend: .env.example: required variables not set: A, SECRET_KEY, DATABASE_URL",
+      "tend: .env.example: required variables not set: A, SECRET_KEY, DATABASE_URL (not loaded because of errors: .env; or skip this check with --no-example)",
     ]);
     cleanup(app);
   });
@@ -144,9 +144,15 @@ describe("tend env", () => {
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split("\n");
     assert.ok(lines.includes("API_TOKEN=********"), r.stdout);
-    assert.ok(lines.includes("TEND_TEST_PASSWORD=********"));
     assert.ok(lines.includes("NAME=a b"));
     assert.ok(lines.includes("PLAIN=x"));
+    // The shell's own variables only with --all, masked the same way.
+    assert.ok(!r.stdout.includes("TEND_TEST_PASSWORD"));
+    const all = await runTend(["env", "--all"], {
+      cwd: app,
+      env: { TEND_TEST_PASSWORD: "hunter2" },
+    });
+    assert.ok(all.stdout.split("\n").includes("TEND_TEST_PASSWORD=********"));
     const shown = await runTend(["env", "--show-secrets"], { cwd: app });
     assert.ok(shown.stdout.split("\n").includes("API_TOKEN=abc"));
     cleanup(app);
@@ -168,7 +174,7 @@ describe("required variables", () => {
       assert.equal(r.status, 1, args[0]);
       assert.equal(
         r.stderr,
-        "tend: .env.example: required variable not set: SECRET_KEY\n",
+        "tend: .env.example: required variable not set: SECRET_KEY (set it in an env file or the environment, or skip this check with --no-example)\n",
       );
       assert.equal(r.stdout, "");
     }
