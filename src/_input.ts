@@ -24,6 +24,8 @@ export function readInput(
   shown: string,
   optional = false,
 ): Uint8Array | undefined {
+  // Every message names a file, even for a name that was empty.
+  shown ||= path;
   try {
     if (statSync(path).isDirectory()) {
       throw new TendError({

@@ -273,7 +273,8 @@ function _readProcfile(
   appRoot: string,
   env: Readonly<Record<string, string>>,
 ): { shown?: string; entries: ProcfileEntry[]; problems: Problem[] } {
-  const shown = options.procfile ?? env.PROCFILE ?? "Procfile";
+  // An empty PROCFILE is unset, as the shell treats an empty variable.
+  const shown = options.procfile ?? (env.PROCFILE || "Procfile");
   const path = options.procfile ? resolve(cwd, shown) : resolve(appRoot, shown);
   // Not found where tend looked on its own: say where that was and how to
   // name another file. A file named with -f is where the user said.
@@ -286,7 +287,7 @@ function _readProcfile(
   );
   if (!bytes) {
     if (!searched) return { entries: [], problems: [] };
-    const how = env.PROCFILE === undefined
+    const how = !env.PROCFILE
       ? "name another with -f FILE or PROCFILE=FILE"
       : "named by PROCFILE; -f FILE names another";
     const where = isAbsolute(shown) ? "" : ` in ${appRoot}`;

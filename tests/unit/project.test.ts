@@ -47,6 +47,11 @@ describe("loadProject", () => {
     assert.deepEqual(byFlag.entries.map((e) => e.name), ["b"]);
     // -f also makes the Procfile's directory the app root.
     assert.equal(byFlag.appRoot, join(dir, "alt"));
+    // An empty PROCFILE is unset.
+    assert.equal(
+      loadProject({ cwd: dir, processEnv: { PROCFILE: "" } }).procfile,
+      "Procfile",
+    );
     const byEnv = loadProject({ cwd: dir, processEnv: { PROCFILE: "P3" } });
     assert.deepEqual(byEnv.entries.map((e) => e.name), ["c"]);
     assert.equal(byEnv.procfile, "P3");
