@@ -1,8 +1,8 @@
 /**
- * One run of one process: the command as `/bin/sh -c COMMAND` in a session
- * of its own, stderr merged into stdout through one pipe, and the run's end
- * once three things are over: the main process exited, its output closed,
- * and nothing is left of its process group.
+ * One run of one process: the command under `/bin/sh -c` in a session of
+ * its own (see `_shell.ts`), stderr merged into stdout through one pipe,
+ * and the run's end once three things are over: the main process exited,
+ * its output closed, and nothing is left of its process group.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { LineStream } from "./lines.ts";
 import { groupAlive } from "./_proc.ts";
+import { shellScript } from "./_shell.ts";
 import { EXIT_NOT_FOUND, exitStatus } from "./status.ts";
 
 /** A signal name, such as `SIGTERM`. */
@@ -46,14 +47,13 @@ export interface ChildOptions {
   onKill(): void;
   /** Called while waiting for the group to empty (tend reaps its orphans here). */
   onPoll?(): void;
+  /**
+   * Whether a process outside the group may be holding the output open,
+   * once the group is gone: then the run ends without waiting for the
+   * output to close (its lines are still printed as they come).
+   */
+  outputHeld?(): boolean;
 }
-
-// The outer shell only redirects stderr and replaces itself with the
-// user's `sh -c COMMAND`, which then runs exactly as under honcho and
-// foreman: a simple command replaces that shell too, so the program is
-// the process tend watches and signals. dash does not exec the last
-// command of a longer script, hence the two steps.
-const _WRAPPER = 'exec /bin/sh -c "$1" 2>&1';
 
 /** How often an emptying process group is looked at. */
 const _POLL_MS = 20;
@@ -74,7 +74,7 @@ export class Child {
   /** Starts the command now. */
   constructor(options: ChildOptions) {
     this.#options = options;
-    const child = spawn("/bin/sh", ["-c", _WRAPPER, "sh", options.command], {
+    const child = spawn("/bin/sh", ["-c", shellScript(options.command)], {
       cwd: options.cwd,
       env: options.env,
       detached: true,
@@ -164,12 +164,17 @@ export class Child {
     return this.pid !== undefined && groupAlive(this.pid);
   }
 
-  /** Ends the run once the main process exited, output closed and the group is gone. */
-  #settle(): void {
-    if (this.#over || !this.#end || !this.#closed) return;
+  /**
+   * Ends the run once the main process exited, the group is gone and the
+   * output closed (or, looked at on a later poll, is held by a stray).
+   */
+  #settle(polled = false): void {
+    if (this.#over || !this.#end) return;
     this.#options.onPoll?.();
-    if (this.#groupAlive()) {
-      this.#pollTimer ??= setInterval(() => this.#settle(), _POLL_MS);
+    const waiting = this.#groupAlive() ||
+      (!this.#closed && !(polled && this.#options.outputHeld?.()));
+    if (waiting) {
+      this.#pollTimer ??= setInterval(() => this.#settle(true), _POLL_MS);
       return;
     }
     this.#over = true;
