@@ -87,13 +87,9 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     env: project.env,
     printer,
     cwd: project.appRoot,
+    adoptOrphans: true,
     ...options,
   });
-  if (process.pid === 1) {
-    printer.system(
-      "running as PID 1: orphaned grandchildren are not reaped; use `docker run --init`",
-    );
-  }
   const stopListening = onStopSignals((signal) => {
     // Once told to stop, tend stops waiting on a reader that does not read
     // (a paused pager, `| sleep`): its output is dropped after a stalled

@@ -24,6 +24,8 @@ export type TendEvent =
   | { event: "signal"; signal: string }
   | { event: "stopping"; signal: string; name?: string; pid?: number }
   | { event: "killing"; name: string; pid: number }
+  /** Processes that left their process group got `signal`. */
+  | { event: "strays"; signal: string; pids: number[] }
   | { event: "restarting"; name: string; delay: number; status: number }
   | { event: "message"; text: string };
 
@@ -62,6 +64,10 @@ export function describeEvent(e: TendEvent): string {
         : `sending ${e.signal} to ${e.name} (pid=${e.pid})`;
     case "killing":
       return `sending SIGKILL to ${e.name} (pid=${e.pid})`;
+    case "strays":
+      return `sending ${e.signal} to ${e.pids.length} process${
+        e.pids.length === 1 ? "" : "es"
+      } that left their group (pid=${e.pids.join(",")})`;
     case "restarting":
       return `${e.name} restarting in ${
         (e.delay / 1000).toFixed(1)

@@ -1,7 +1,8 @@
 /**
  * The only module that knows which runtime it runs on (Deno, Bun or Node):
- * the stdout writer, TTY detection, signal hooks and exiting. Everything
- * else is plain TypeScript over `node:` built-ins.
+ * the stdout writer, TTY detection, signal hooks, exiting, and the two libc
+ * calls reached through the runtime's FFI. Everything else is plain
+ * TypeScript over `node:` built-ins.
  *
  * @module
  */
@@ -16,12 +17,21 @@ interface _DenoNamespace {
   stdout: _DenoFile;
   stderr: _DenoFile;
   args: readonly string[];
-  version: { deno: string };
+  dlopen(path: string, symbols: Record<string, unknown>): _Library<bigint>;
+  permissions: { querySync(d: { name: "ffi" }): { state: string } };
+}
+
+/** A loaded libc with the two symbols tend uses; `W` is a 64-bit word. */
+interface _Library<W> {
+  symbols: {
+    prctl(option: number, a: W, b: W, c: W, d: W): number;
+    waitpid(pid: number, status: Int32Array, options: number): number;
+  };
 }
 
 /** The `Deno` namespace when running on Deno, else undefined. */
 function _deno(): _DenoNamespace | undefined {
-  return (globalThis as { Deno?: _DenoNamespace }).Deno;
+  return (globalThis as unknown as { Deno?: _DenoNamespace }).Deno;
 }
 
 /**
@@ -125,4 +135,121 @@ export function args(): string[] {
 /** Exits the process with `code`. */
 export function exit(code: number): never {
   process.exit(code);
+}
+
+/** The libc calls tend uses to look after processes that leave its groups. */
+export interface Libc {
+  /**
+   * `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below tend are reparented
+   * to tend instead of to init, so they stay in its tree and their zombies
+   * are its to reap. True when the kernel accepted it.
+   */
+  setChildSubreaper(): boolean;
+  /**
+   * `waitpid(pid, &status, WNOHANG)` for one pid: true when it was a zombie
+   * and is now reaped. Only for adopted orphans: the runtime reaps the
+   * children it spawned and would miss their exit otherwise, which is also
+   * why tend never waits for any child (-1).
+   */
+  reap(pid: number): boolean;
+}
+
+const _PR_SET_CHILD_SUBREAPER = 36;
+const _WNOHANG = 1;
+const _LIBC = "libc.so.6";
+const _SYMBOLS = {
+  prctl: { types: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  waitpid: { types: ["i32", "buffer", "i32"], result: "i32" },
+};
+
+let _libc: { value: Libc | undefined } | undefined;
+
+/**
+ * The libc calls, or undefined where the runtime has no FFI (Node), the
+ * platform is not Linux, FFI is not permitted (Deno without `-A`), or
+ * there is no `libc.so.6` (musl). Loaded once.
+ *
+ * @example
+ * ```ts
+ * import { libc } from "./runtime.ts";
+ * const c = libc();
+ * if (c?.setChildSubreaper()) {
+ *   // orphans below this process are now reparented to it
+ * }
+ * ```
+ */
+export function libc(): Libc | undefined {
+  _libc ??= { value: _loadLibc() };
+  return _libc.value;
+}
+
+function _loadLibc(): Libc | undefined {
+  if (process.platform !== "linux") return undefined;
+  const status = new Int32Array(1);
+  try {
+    const deno = _deno();
+    if (deno) {
+      // Without the permission Deno would prompt on a terminal, or throw.
+      if (deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+        return undefined;
+      }
+      const lib = deno.dlopen(
+        _LIBC,
+        Object.fromEntries(
+          Object.entries(_SYMBOLS).map((
+            [name, s],
+          ) => [name, { parameters: s.types, result: s.result }]),
+        ),
+      );
+      return {
+        setChildSubreaper: () =>
+          lib.symbols.prctl(_PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0,
+        reap: (pid) => lib.symbols.waitpid(pid, status, _WNOHANG) === pid,
+      };
+    }
+    if ((globalThis as { Bun?: unknown }).Bun) {
+      // Reached without an import of "bun:ffi", which Deno cannot resolve.
+      const ffi = process.getBuiltinModule?.("bun:ffi") as
+        | { dlopen(path: string, s: Record<string, unknown>): _Library<number> }
+        | undefined;
+      if (!ffi) return undefined;
+      const lib = ffi.dlopen(
+        _LIBC,
+        Object.fromEntries(
+          Object.entries(_SYMBOLS).map((
+            [name, s],
+          ) => [name, {
+            // A typed array passed for a "ptr" argument goes as its address.
+            args: s.types.map((t) => t === "buffer" ? "ptr" : t),
+            returns: s.result,
+          }]),
+        ),
+      );
+      return {
+        setChildSubreaper: () =>
+          lib.symbols.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0,
+        reap: (pid) => lib.symbols.waitpid(pid, status, _WNOHANG) === pid,
+      };
+    }
+  } catch {
+    // No libc.so.6 (musl), or the FFI refused: do without.
+  }
+  return undefined;
+}
+
+/**
+ * Calls `handler` on each SIGCHLD (a child of tend stopped or ended) until
+ * the returned function is called. tend reaps adopted orphans then, rather
+ * than on a timer, so an idle tend stays idle.
+ *
+ * @example
+ * ```ts
+ * import { onChildSignal } from "./runtime.ts";
+ * const stop = onChildSignal(() => {});
+ * stop();
+ * ```
+ */
+export function onChildSignal(handler: () => void): () => void {
+  process.on("SIGCHLD", handler);
+  return () => process.off("SIGCHLD", handler);
 }

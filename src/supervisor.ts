@@ -4,18 +4,20 @@
  * cleanly.
  *
  * Each instance is a {@linkcode ManagedProcess} whose state changes only in
- * the transitions below. One watchdog per supervisor, a small shell that
- * tend spawned (so tend reaps it, even as PID 1), keeps the list of live
- * process groups that tend writes to its stdin; when tend dies, even by
- * SIGKILL, its stdin ends and it SIGKILLs every group still listed.
+ * the transitions below. Each run is a process group; what leaves its
+ * group (a `setsid` child, a daemon) is found and stopped too (see
+ * `_reaper.ts`), and a watchdog stops everything if tend itself dies (see
+ * `_watchdog.ts`).
  *
  * The supervisor is driven by events only (child output, exits, signals, a
  * timer while something is stopping); an idle supervisor uses no CPU.
  *
  * @module
  */
-import { spawn } from "node:child_process";
+import process from "node:process";
 import { Child, type ChildEnd, type Signal } from "./_child.ts";
+import { MARK_VARIABLE, Reaper } from "./_reaper.ts";
+import { Watchdog } from "./_watchdog.ts";
 import type { TendEvent } from "./events.ts";
 import type { Instance } from "./formation.ts";
 import type { Printer } from "./output.ts";
@@ -53,6 +55,13 @@ export interface SupervisorOptions {
   maxRestarts?: number;
   /** The first signal each type gets at shutdown (default SIGTERM). */
   stopSignals?: ReadonlyMap<string, Signal>;
+  /**
+   * Make tend a child subreaper (Linux, through FFI) and reap the orphans
+   * it adopts: right for a process that runs nothing else, such as the
+   * `tend` command (default false: an embedding program's own children
+   * would be reaped too).
+   */
+  adoptOrphans?: boolean;
 }
 
 /** Milliseconds from the stop signal to SIGKILL unless told otherwise. */
@@ -64,18 +73,14 @@ export const RESTART_MAX_DELAY = 30_000;
 /** An instance that stayed up this long restarts with the first delay again. */
 export const RESTART_RESET_AFTER = 10_000;
 
-// Reads `+PGID` and `-PGID` lines; at end of file (tend exited or died)
-// SIGKILLs every group still listed. It ignores the terminal's signals so
-// that only the end of its input stops it.
-const _WATCHDOG = `trap '' INT TERM HUP
-while read -r line; do
-  case $line in
-    +*) eval "_g\${line#+}=1" ;;
-    -*) unset "_g\${line#-}" ;;
-  esac
-done
-for g in $(set | sed -n 's/^_g\\([0-9]*\\)=.*/\\1/p'); do kill -KILL "-$g" 2>/dev/null; done
-`;
+/**
+ * Stop signals closer together than this count as one. A terminal's Ctrl-C
+ * reaches tend and the wrapper that started it (`deno task`), which sends
+ * its own copy within a millisecond; a person's second Ctrl-C comes later.
+ */
+export const SIGNAL_WINDOW = 100;
+/** How often the last stragglers are looked for while tend finishes. */
+const _SWEEP_MS = 20;
 
 /** What a process does when its run ends: the policies, or a request. */
 type _Next = "policy" | "stop" | "restart";
@@ -118,8 +123,13 @@ export class Supervisor {
   #stopping = false;
   #status: number | undefined;
   #resolve?: (status: number) => void;
-  #finished = false;
-  #watchdog?: ReturnType<typeof spawn>;
+  #finishing = false;
+  #watchdog?: Watchdog;
+  readonly #reaper = new Reaper();
+  /** When tend got its first stop signal. */
+  #signalAt = 0;
+  /** When what is still running at shutdown gets SIGKILL. */
+  #deadline?: number;
 
   /** Prepares the instances; nothing starts before {@linkcode Supervisor.run}. */
   constructor(options: SupervisorOptions) {
@@ -144,11 +154,16 @@ export class Supervisor {
    */
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.#resolve = resolve));
-    this.#watchdog = spawn("/bin/sh", ["-c", _WATCHDOG], {
-      detached: true,
-      stdio: ["pipe", "ignore", "ignore"],
-    });
-    this.#watchdog.stdin?.on("error", () => {});
+    if (this.#options.adoptOrphans && !this.#reaper.adopt()) {
+      this.#emit({
+        event: "message",
+        text: process.pid === 1
+          ? "running as PID 1 without FFI: orphaned processes are not reaped; use `docker run --init`"
+          : "no FFI here: processes that leave their group are found by their TEND_PID, not adopted",
+      });
+    }
+    this.#watchdog = new Watchdog();
+    this.#reaper.own(this.#watchdog.pid, true);
     for (const entry of this.#entries) {
       if (this.#stopping) break;
       this.#start(entry);
@@ -159,13 +174,19 @@ export class Supervisor {
 
   /**
    * Stops everything as if tend got `signal`: the exit status becomes
-   * 128+n. A second call while stopping sends SIGKILL at once.
+   * 128+n. A second call while stopping sends SIGKILL at once, unless it
+   * comes within {@linkcode SIGNAL_WINDOW} ms of the first (the same Ctrl-C
+   * through a wrapper).
    */
   stop(signal: Signal): void {
+    const now = Date.now();
     if (this.#stopping) {
+      if (now - this.#signalAt < SIGNAL_WINDOW) return;
       for (const entry of this.#entries) entry.child?.kill();
+      this.#signalStrays("SIGKILL");
       return;
     }
+    this.#signalAt = now;
     this.#emit({ event: "signal", signal });
     this.shutdown(signalStatus(signal));
   }
@@ -181,6 +202,7 @@ export class Supervisor {
     }
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#deadline = Date.now() + (this.#options.timeout ?? DEFAULT_TIMEOUT);
     const live = this.#entries.filter((e) => e.proc.is("starting", "running"));
     const signals = new Set(live.map((e) => this.#stopSignal(e)));
     if (signals.size === 1) {
@@ -204,7 +226,25 @@ export class Supervisor {
         this.#stopRun(entry, signal);
       }
     }
+    this.#signalStrays("SIGTERM");
     this.#check();
+  }
+
+  /** The process groups of the runs that are not over. */
+  #groups(): Set<number> {
+    const groups = new Set<number>();
+    for (const { child } of this.#entries) {
+      if (child && !child.over && child.pid !== undefined) {
+        groups.add(child.pid);
+      }
+    }
+    return groups;
+  }
+
+  /** Sends `signal` to what left the groups, and says so. */
+  #signalStrays(signal: Signal): void {
+    const pids = this.#reaper.signalStrays(this.#groups(), signal);
+    if (pids.length > 0) this.#emit({ event: "strays", signal, pids });
   }
 
   /** Reports an event through the printer. */
@@ -238,13 +278,18 @@ export class Supervisor {
         ...this.#options.env,
         PORT: String(instance.port),
         PS: instance.name,
+        [MARK_VARIABLE]: String(process.pid),
       },
       output: quiet ? undefined : this.#printer.stream(instance.name),
       stopSignal: this.#stopSignal(entry),
       timeout: this.#options.timeout ?? DEFAULT_TIMEOUT,
       onExit: () => {
+        this.#reaper.disown(child.pid);
         if (entry.child === child) proc.to("exited");
       },
+      onPoll: () => this.#reaper.reap(),
+      // A process that left the group can hold the output open forever.
+      outputHeld: () => this.#reaper.strays(this.#groups()).length > 0,
       onEnd: (end) => this.#ended(entry, child, end),
       onKill: () =>
         this.#emit({ event: "killing", name: proc.name, pid: child.pid! }),
@@ -253,7 +298,8 @@ export class Supervisor {
     proc.pid = child.pid;
     proc.startedAt = Date.now();
     if (child.pid === undefined) return;
-    this.#watchdog?.stdin?.write(`+${child.pid}\n`);
+    this.#reaper.own(child.pid);
+    this.#watchdog?.add(child.pid);
     this.#emit({ event: "started", name: proc.name, pid: child.pid });
     proc.to("running");
   }
@@ -262,9 +308,7 @@ export class Supervisor {
   #ended(entry: _Entry, child: Child, end: ChildEnd): void {
     const { proc } = entry;
     if (entry.child !== child) return;
-    if (child.pid !== undefined) {
-      this.#watchdog?.stdin?.write(`-${child.pid}\n`);
-    }
+    this.#watchdog?.remove(child.pid);
     proc.lastStatus = end.status;
     // A run that never started has no exit event.
     if (!proc.is("exited")) proc.to("exited");
@@ -311,14 +355,43 @@ export class Supervisor {
     if (!_selected(this.#options.canDie, type)) this.shutdown(status);
   }
 
-  /** Resolves `run()` once every process is done and output is out. */
+  /**
+   * Once every process is done: stops what is left outside the groups,
+   * then resolves `run()` when output is out.
+   */
   #check(): void {
-    if (this.#finished || !this.#resolve) return;
+    if (this.#finishing || !this.#resolve) return;
     if (!this.#entries.every((e) => e.proc.is("done"))) return;
-    this.#finished = true;
-    this.#watchdog?.stdin?.end();
-    const status = this.#status ?? 0;
+    this.#finishing = true;
     const resolve = this.#resolve;
-    this.#printer.sink.flush().then(() => resolve(status));
+    this.#sweep().then(async () => {
+      this.#watchdog?.close();
+      this.#reaper.close();
+      await this.#printer.sink.flush();
+      resolve(this.#status ?? 0);
+    });
+  }
+
+  /**
+   * Stops the strays: their stop signal now, SIGKILL at the deadline, and
+   * settles once none is left (or a second after SIGKILL, for a process
+   * the kernel cannot kill).
+   */
+  async #sweep(): Promise<void> {
+    const deadline = this.#deadline ??
+      Date.now() + (this.#options.timeout ?? DEFAULT_TIMEOUT);
+    let killedAt = 0;
+    for (;;) {
+      this.#reaper.reap();
+      this.#signalStrays("SIGTERM");
+      if (this.#reaper.strays(new Set()).length === 0) return;
+      const now = Date.now();
+      if (killedAt === 0 && now >= deadline) {
+        this.#signalStrays("SIGKILL");
+        killedAt = now;
+      }
+      if (killedAt !== 0 && now - killedAt > 1000) return;
+      await new Promise((r) => setTimeout(r, _SWEEP_MS));
+    }
   }
 }

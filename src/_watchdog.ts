@@ -1,0 +1,66 @@
+/**
+ * The watchdog: what stops tend's processes when tend itself dies, even by
+ * SIGKILL. It is a small shell that tend spawns (so tend reaps it, even as
+ * PID 1) and that reads the list of live process groups on its stdin. When
+ * its stdin ends without tend saying goodbye, tend is gone: it SIGKILLs
+ * every group still listed, and every process that carries tend's mark in
+ * its environment (those that left their group).
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { MARK_VARIABLE } from "./_reaper.ts";
+
+// `+PGID` and `-PGID` lines keep the list; `=` is tend's goodbye (a clean
+// exit, nothing to do). It ignores the terminal's signals so that only the
+// end of its input stops it. `grep -z` reads the NUL-separated environ.
+const _SCRIPT = `trap '' INT TERM HUP
+tend=$PPID
+while read -r line; do
+  case $line in
+    =) exit 0 ;;
+    +*) eval "_g\${line#+}=1" ;;
+    -*) unset "_g\${line#-}" ;;
+  esac
+done
+for g in $(set | sed -n 's/^_g\\([0-9]*\\)=.*/\\1/p'); do kill -KILL "-$g" 2>/dev/null; done
+for f in /proc/[0-9]*/environ; do
+  grep -qxz "${MARK_VARIABLE}=$tend" "$f" 2>/dev/null || continue
+  p=\${f#/proc/}
+  kill -KILL "\${p%/environ}" 2>/dev/null
+done
+`;
+
+/** The watchdog of one supervisor. */
+export class Watchdog {
+  readonly #child: ChildProcess;
+
+  /** Starts the watchdog. */
+  constructor() {
+    this.#child = spawn("/bin/sh", ["-c", _SCRIPT], {
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    this.#child.stdin?.on("error", () => {});
+  }
+
+  /** The watchdog's pid. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Lists a process group to kill if tend dies. */
+  add(pgid: number | undefined): void {
+    if (pgid !== undefined) this.#child.stdin?.write(`+${pgid}\n`);
+  }
+
+  /** Takes a group that has ended off the list. */
+  remove(pgid: number | undefined): void {
+    if (pgid !== undefined) this.#child.stdin?.write(`-${pgid}\n`);
+  }
+
+  /** Says goodbye: tend exits cleanly and has stopped everything itself. */
+  close(): void {
+    this.#child.stdin?.end("=\n");
+  }
+}
