@@ -1,5 +1,6 @@
 /** End-to-end tests of `tend start`: the real CLI on small Procfiles. */
 import assert from "node:assert/strict";
+import { SIGNAL_WINDOW } from "../../src/supervisor.ts";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import {
@@ -133,7 +134,7 @@ describe("tend start", () => {
     cleanup(app);
   });
 
-  it("kills at once on a second SIGINT", async () => {
+  it("kills at once on a second SIGINT, one that comes after the first's window", async () => {
     const m = marker();
     const app = tempApp({
       Procfile:
@@ -143,6 +144,10 @@ describe("tend start", () => {
     await tend.waitFor("ready");
     tend.kill("SIGINT");
     await tend.waitFor("sending SIGTERM");
+    // Within SIGNAL_WINDOW a second signal is the same Ctrl-C (a wrapper's copy).
+    tend.kill("SIGINT");
+    await sleep(SIGNAL_WINDOW + 200);
+    assert.doesNotMatch(tend.stdout, /SIGKILL/);
     const second = Date.now();
     tend.kill("SIGINT");
     const r = await tend.done;
