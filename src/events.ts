@@ -25,7 +25,22 @@ export type TendEvent =
   | { event: "stopping"; signal: string; name?: string; pid?: number }
   | { event: "killing"; name: string; pid: number }
   | { event: "restarting"; name: string; delay: number; status: number }
-  | { event: "message"; text: string };
+  | { event: "message"; text: string }
+  | {
+    event: "log-failed";
+    /** The process whose file failed; absent when the directory did. */
+    name?: string;
+    /** The file or directory. */
+    path: string;
+    message: string;
+  }
+  | {
+    event: "log-dropped";
+    name: string;
+    path: string;
+    /** Lines left out of the file since the last such event. */
+    lines: number;
+  };
 
 /**
  * The line a person reads for an event, without the prefix.
@@ -68,5 +83,11 @@ export function describeEvent(e: TendEvent): string {
       } s (exit code ${e.status})`;
     case "message":
       return e.text;
+    case "log-failed":
+      return e.name === undefined
+        ? `cannot write logs to ${e.path}: ${e.message} (no log files this run)`
+        : `cannot write ${e.path}: ${e.message} (${e.name} is no longer logged there)`;
+    case "log-dropped":
+      return `dropped ${e.lines} lines of ${e.name}'s log (the disk is slower than the output)`;
   }
 }
