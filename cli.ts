@@ -22,7 +22,6 @@ import {
 import { type Flags, parseArgs } from "./src/args.ts";
 import { formatProblem, TendError, UsageError } from "./src/errors.ts";
 import { isSecretName } from "./src/env.ts";
-import { Printer, wantColor } from "./src/output.ts";
 import {
   checkProject,
   loadProject,
@@ -35,8 +34,8 @@ import {
   onStopSignals,
   openStdout,
   printError,
-  stdoutIsTerminal,
 } from "./src/runtime.ts";
+import { startEnv, startOutput } from "./src/start_output.ts";
 import { EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_INTERNAL } from "./src/status.ts";
 import { Supervisor } from "./src/supervisor.ts";
 
@@ -82,24 +81,17 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
   // The sink can only break once the supervisor below writes through it.
   const sink = openStdout(() => supervisor.shutdown(EXIT_BROKEN_PIPE));
-  const printer = new Printer(sink, instances.map((i) => i.name), {
-    color: wantColor({
-      isTerminal: stdoutIsTerminal(),
-      env: process.env,
-      noColor: flags.noColor,
-    }),
-    prefix: !flags.noPrefix,
-    timestamp: !flags.noTimestamp,
-  });
+  const names = instances.map((i) => i.name);
+  const output = startOutput(flags, sink, names, project.env);
   const supervisor = new Supervisor({
     instances,
-    env: project.env,
-    printer,
+    env: output.env,
+    printer: output.printer,
     cwd: project.appRoot,
     ...options,
   });
   if (process.pid === 1) {
-    printer.system(
+    output.printer.system(
       "running as PID 1: orphaned grandchildren are not reaped; use `docker run --init`",
     );
   }
@@ -112,6 +104,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   });
   const status = await supervisor.run();
   stopListening();
+  await output.close();
   return status;
 }
 
@@ -126,7 +119,8 @@ function _check(flags: Flags): number {
 
 async function _env(flags: Flags): Promise<number> {
   const { stringify } = await import("./src/dotenv_stringify.ts");
-  const { env } = loadProject({ ..._project(flags), needProcfile: false });
+  const project = loadProject({ ..._project(flags), needProcfile: false });
+  const env = startEnv(flags, project.env);
   const pairs = Object.entries(env)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .filter(([key]) => /^[A-Za-z0-9_.-]+$/.test(key))

@@ -54,8 +54,13 @@ export type LogEvent = Extract<
   { event: "log-failed" } | { event: "log-dropped" }
 >;
 
+/** The error's message, led by its code (`ENOSPC: ...`) on every runtime. */
 function _message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && !error.message.startsWith(code)
+    ? `${code}: ${error.message}`
+    : error.message;
 }
 
 function _newlines(bytes: Uint8Array): number {

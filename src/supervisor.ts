@@ -239,7 +239,9 @@ export class Supervisor {
         PORT: String(instance.port),
         PS: instance.name,
       },
-      output: quiet ? undefined : this.#printer.stream(instance.name),
+      output: quiet
+        ? this.#printer.quietStream(instance.name)
+        : this.#printer.stream(instance.name),
       stopSignal: this.#stopSignal(entry),
       timeout: this.#options.timeout ?? DEFAULT_TIMEOUT,
       onExit: () => {
