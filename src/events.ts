@@ -38,7 +38,7 @@ export type TendEvent =
     event: "log-dropped";
     name: string;
     path: string;
-    /** Lines left out of the file since the last such event. */
+    /** Lines left out of the file (its disk stalled) since the last such event. */
     lines: number;
   };
 
@@ -88,6 +88,6 @@ export function describeEvent(e: TendEvent): string {
         ? `cannot write logs to ${e.path}: ${e.message} (no log files this run)`
         : `cannot write ${e.path}: ${e.message} (${e.name} is no longer logged there)`;
     case "log-dropped":
-      return `dropped ${e.lines} lines of ${e.name}'s log (the disk is slower than the output)`;
+      return `dropped ${e.lines} lines of ${e.name}'s log (writing to it stalled)`;
   }
 }

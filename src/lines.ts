@@ -254,6 +254,12 @@ export class LineSplitter implements Splitter {
   }
 }
 
+/** Settles when both have. */
+async function _both(a: Promise<void>, b: Promise<void>): Promise<void> {
+  await a;
+  await b;
+}
+
 /**
  * One pipe's output: splits it into lines and prints them prefixed. `push`
  * and `end` return a promise when the sink is full; the caller pauses its
@@ -286,8 +292,8 @@ export class LineStream {
    * @param sink where the lines go
    * @param prefix returns the bytes to put before each line, at that moment
    * @param splitter how lines are cut and formatted (default: text)
-   * @param tee another stream that gets every chunk too (a log file); its
-   *   backpressure is ignored, so it must never push back
+   * @param tee another stream that gets every chunk too (a log file); the
+   *   pipe waits for both when both push back
    */
   constructor(
     sink: ByteSink,
@@ -303,15 +309,17 @@ export class LineStream {
 
   /** Prints the complete lines in `chunk`; keeps the rest for later. */
   push(chunk: Uint8Array): Promise<void> | undefined {
-    this.#tee?.push(chunk);
+    const teed = this.#tee?.push(chunk);
     const out = this.#splitter.push(chunk, this.#prefix(), _take);
-    return out ? this.#sink.write(out, () => _give(out)) : undefined;
+    const full = out ? this.#sink.write(out, () => _give(out)) : undefined;
+    return teed && full ? _both(teed, full) : teed ?? full;
   }
 
   /** Prints the final line if it had no newline. */
   end(): Promise<void> | undefined {
-    this.#tee?.end();
+    const teed = this.#tee?.end();
     const out = this.#splitter.end(this.#prefix());
-    return out ? this.#sink.write(out) : undefined;
+    const full = out ? this.#sink.write(out) : undefined;
+    return teed && full ? _both(teed, full) : teed ?? full;
   }
 }

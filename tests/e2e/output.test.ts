@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   mkdirSync,
   readFileSync,
@@ -202,7 +202,7 @@ function logLines(path: string): [string, string][] {
 describe("--log-dir", () => {
   it("writes each process's lines and events to DIR/NAME.log, appended across runs, 0600 in a 0700 directory, the terminal unchanged", async () => {
     const app = tempApp({
-      Procfile: "web: echo one; echo two\nworker: echo three; sleep 0.3\n",
+      Procfile: "web: echo one; echo two\nworker: sleep 0.3; echo three\n",
     });
     const dir = join(app, "logs");
     const plain = await runTend(["start", "--can-die", "web"], { cwd: app });
@@ -310,6 +310,30 @@ describe("--log-dir", () => {
       assert.ok(lines.length > 1000, `${lines.length} lines fit`);
     } finally {
       spawnSync("umount", [dir]);
+      cleanup(app);
+    }
+  });
+
+  it("when writes stall, waits 1 s, then drops and counts the file's lines while stdout gets them all", async () => {
+    const app = tempApp({ Procfile: "a: seq 200000\n" });
+    mkdirSync(join(app, "logs"));
+    const fifo = join(app, "logs", "a.1.log");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    // A reader that opens the pipe and never reads: writes block at 64 KiB.
+    const reader = spawn("sh", ["-c", `exec sleep 60 <'${fifo}'`], {
+      stdio: "ignore",
+    });
+    try {
+      const r = await runTend(["start", "--log-dir", "logs"], { cwd: app });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(bodyLines(r.stdout, "a.1").length, 200000);
+      assert.match(
+        r.stdout,
+        /system +\| dropped \d+ lines of a\.1's log \(writing to it stalled\)\n/,
+      );
+      assert.ok(r.ms >= 1000 && r.ms < 10_000, `${r.ms} ms`);
+    } finally {
+      reader.kill("SIGKILL");
       cleanup(app);
     }
   });

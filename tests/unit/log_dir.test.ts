@@ -65,13 +65,33 @@ describe("LogDir", () => {
     rmSync(dir, { recursive: true });
   });
 
-  it("drops lines past the queue limit, counts them, and says so once", async () => {
+  it("pushes back past the queue limit, and loses no line", async () => {
     const dir = tempDir();
     const logs = openLogDir(dir, ["a.1"], { queueLimit: 64 });
+    const file = logs.file("a.1")!;
+    const waits = [];
+    for (let i = 0; i < 10; i++) {
+      waits.push(file.write(enc(`${i}`.padStart(19) + "\n")));
+    }
+    assert.equal(waits.slice(0, 3).filter((w) => w).length, 0);
+    assert.ok(waits.slice(3).every((w) => w instanceof Promise));
+    await Promise.all(waits);
+    await logs.close();
+    const text = readFileSync(join(dir, "a.1.log"), "utf8");
+    assert.equal(text.split("\n").length - 1, 10);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("drops lines past the queue limit while a write is stalled, counts them, and says so once", async () => {
+    const dir = tempDir();
+    // With stallMs 0 every write in flight counts as stalled.
+    const logs = openLogDir(dir, ["a.1"], { queueLimit: 64, stallMs: 0 });
     const events: LogEvent[] = [];
     logs.listen((e) => events.push(e));
     const file = logs.file("a.1")!;
     for (let i = 0; i < 10; i++) file.write(enc(`${i}`.padStart(19) + "\n"));
+    // Let the queue drain: with stallMs 0, close() would not wait for it.
+    await new Promise((r) => setTimeout(r, 100));
     await logs.close();
     const text = readFileSync(join(dir, "a.1.log"), "utf8");
     assert.equal(text.split("\n").length - 1, 3, "three 20-byte lines fit");
