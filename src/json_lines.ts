@@ -224,14 +224,13 @@ export class JsonLineSplitter implements Splitter {
       first = this.#cut(head);
       start = nl + 1;
     }
-    let out: Uint8Array | undefined;
-    if (start <= last) out = this.#lines(chunk, start, last, head, alloc);
+    // The first line goes at the front of the chunk's one buffer.
+    const out = start <= last
+      ? this.#lines(chunk, start, last, head, alloc, first)
+      : first!;
     if (last + 1 < chunk.length) this.#hold(chunk.slice(last + 1));
-    const cut = this.#pendingLength >= this.#maxLine
-      ? this.#cut(head)
-      : undefined;
-    const parts = [first, out, cut].filter((p): p is Uint8Array => !!p);
-    return parts.length === 1 ? parts[0] : _join(parts, alloc);
+    if (this.#pendingLength < this.#maxLine) return out;
+    return _join([out, this.#cut(head)], alloc);
   }
 
   /** Returns the final unterminated line as an object, if any. */
@@ -246,6 +245,7 @@ export class JsonLineSplitter implements Splitter {
     last: number,
     head: Uint8Array,
     alloc: (size: number) => Uint8Array,
+    first: Uint8Array | undefined,
   ): Uint8Array {
     // First pass: how many lines and escape bytes, and whether any byte
     // is not ASCII (then the range must be checked as UTF-8).
@@ -261,14 +261,17 @@ export class JsonLineSplitter implements Splitter {
       else extra += kind === 2 ? 1 : 5;
     }
     if (high >= 0x80 && !_validUtf8(chunk, start, last)) {
-      return this.#oddLines(chunk, start, last, head, alloc);
+      const odd = this.#oddLines(chunk, start, last, head);
+      return _join(first ? [first, ...odd] : odd, alloc);
     }
     const width = head.length;
+    const before = first?.length ?? 0;
     const out = alloc(
-      lines * (width + 3) + (last - start) - (lines - 1) + extra,
+      before + lines * (width + 3) + (last - start) - (lines - 1) + extra,
     );
-    for (let j = 0; j < width; j++) out[j] = head[j];
-    _copyJson(chunk, start, last, out, width, head);
+    if (first) out.set(first);
+    out.set(head, before);
+    _copyJson(chunk, start, last, out, before + width, head);
     return out;
   }
 
@@ -278,15 +281,14 @@ export class JsonLineSplitter implements Splitter {
     start: number,
     last: number,
     head: Uint8Array,
-    alloc: (size: number) => Uint8Array,
-  ): Uint8Array {
+  ): Uint8Array[] {
     const parts: Uint8Array[] = [];
     while (start <= last) {
       const end = chunk.indexOf(_NL, start);
       parts.push(_encodeLine(chunk.subarray(start, end), head));
       start = end + 1;
     }
-    return _join(parts, alloc);
+    return parts;
   }
 
   /** Keeps the bytes of an unfinished line for the next push. */
