@@ -210,7 +210,8 @@ export class Printer {
   /**
    * Prints one of tend's own events: a `system` line, or a JSON object
    * with an `event` field. An event about a process also goes to its log
-   * file, and a `started` event tells the printer the process's pid.
+   * file, one about none to every log file, and a `started` event tells
+   * the printer the process's pid.
    */
   event(event: TendEvent): Promise<void> | undefined {
     const name = "name" in event ? event.name : undefined;
@@ -221,13 +222,14 @@ export class Printer {
     }
     const text = describeEvent(event);
     const ms = this.#now();
-    const file = label && this.#logs?.file(label.name);
-    if (file) {
-      file.write(
-        this.#style.format === "json"
-          ? this.#eventJson(event, text, label, ms)
-          : _encoder.encode(`${_iso(ms)} [tend] ${text}\n`),
-      );
+    if (this.#logs) {
+      // An event about a process goes to its file; one about all of them
+      // (a signal, the stop) to every file, so each file tells its story.
+      const line = this.#style.format === "json"
+        ? this.#eventJson(event, text, label, ms)
+        : _encoder.encode(`${_iso(ms)} [tend] ${text}\n`);
+      const names = name === undefined ? [...this.#labels.keys()] : [name];
+      for (const each of names) this.#logs.file(each)?.write(line);
     }
     if (this.#style.format === "json") {
       const time = this.#style.timestamp ? ms : undefined;

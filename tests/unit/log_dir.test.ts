@@ -141,7 +141,7 @@ describe("LogDir", () => {
 });
 
 describe("Printer with log files", () => {
-  it("writes timestamped lines and the process's events to its file, the terminal unchanged", async () => {
+  it("writes timestamped lines, the process's events and events about all to its file, the terminal unchanged", async () => {
     const dir = tempDir();
     const logs = openLogDir(dir, ["web.1"]);
     const out: Uint8Array[] = [];
@@ -161,16 +161,19 @@ describe("Printer with log files", () => {
     stream.push(enc("ld\n"));
     stream.end();
     printer.quietStream("web.1")!.push(enc("quiet\n"));
+    printer.event({ event: "signal", signal: "SIGINT" });
     await logs.close();
     await sink.flush();
     assert.equal(
       out.map((b) => new TextDecoder().decode(b)).join(""),
-      "system | web.1 started (pid=7)\nweb.1  | hello\nweb.1  | world\n",
+      "system | web.1 started (pid=7)\nweb.1  | hello\nweb.1  | world\n" +
+        "system | SIGINT received\n",
     );
     const t = "2026-01-02T03:04:05.678Z";
     assert.equal(
       readFileSync(join(dir, "web.1.log"), "utf8"),
-      `${t} [tend] web.1 started (pid=7)\n${t} hello\n${t} world\n${t} quiet\n`,
+      `${t} [tend] web.1 started (pid=7)\n${t} hello\n${t} world\n${t} quiet\n` +
+        `${t} [tend] SIGINT received\n`,
     );
     rmSync(dir, { recursive: true });
   });
