@@ -36,8 +36,8 @@ import {
   onStopSignals,
   openStdout,
   printError,
-  stdoutIsTerminal,
 } from "./src/runtime.ts";
+import { startHints, startOutput } from "./src/start_output.ts";
 import { EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_INTERNAL } from "./src/status.ts";
 import { Supervisor } from "./src/supervisor.ts";
 
@@ -73,19 +73,12 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
   // The sink can only break once the supervisor below writes through it.
   const sink = openStdout(() => supervisor.shutdown(EXIT_BROKEN_PIPE));
-  const printer = new Printer(sink, instances.map((i) => i.name), {
-    color: wantColor({
-      isTerminal: stdoutIsTerminal(),
-      env: process.env,
-      noColor: flags.noColor,
-    }),
-    prefix: !flags.noPrefix,
-    timestamp: !flags.noTimestamp,
-  });
+  const names = instances.map((i) => i.name);
+  const output = startOutput(flags, sink, names, project.env);
   const supervisor = new Supervisor({
     instances,
-    env: project.env,
-    printer,
+    env: output.env,
+    printer: output.printer,
     cwd: project.appRoot,
     adoptOrphans: true,
     ...options,
@@ -99,6 +92,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   });
   const status = await supervisor.run();
   stopListening();
+  await output.close();
   return status;
 }
 
@@ -122,7 +116,8 @@ async function _env(flags: Flags, positionals: string[]): Promise<number> {
     needProcfile: type !== undefined,
   });
   _warn(project.warnings);
-  process.stdout.write(envListing(project, { ...flags, type }));
+  const extra = startHints(flags, project.env);
+  process.stdout.write(envListing(project, { ...flags, type, extra }));
   return 0;
 }
 

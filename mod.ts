@@ -78,8 +78,27 @@ export {
 export type { Signal } from "./src/_child.ts";
 export type { ProcessInfo, ProcessState } from "./src/process_state.ts";
 export { describeEvent, type TendEvent } from "./src/events.ts";
-export { type OutputStyle, Printer, wantColor } from "./src/output.ts";
-export { LineStream } from "./src/lines.ts";
+export {
+  type LogFormat,
+  type OutputStyle,
+  Printer,
+  type PrinterOptions,
+  wantColor,
+} from "./src/output.ts";
+export { LineSplitter, LineStream, type Splitter } from "./src/lines.ts";
+export {
+  type JsonFields,
+  jsonHead,
+  JsonLineSplitter,
+} from "./src/json_lines.ts";
+export {
+  DEFAULT_LOG_MAX_SIZE,
+  LogDir,
+  type LogDirOptions,
+  type LogEvent,
+  openLogDir,
+} from "./src/log_dir.ts";
+export { OUTPUT_HINTS, outputHints } from "./src/output_env.ts";
 export { type ByteSink, QueuedSink } from "./src/sink.ts";
 export { onStopSignals, openStdout, type StopSignal } from "./src/runtime.ts";
 export { runCommand, type RunOptions } from "./src/run.ts";

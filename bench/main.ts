@@ -35,6 +35,7 @@ import { median, renderMarkdown, renderText, type Table } from "./report.ts";
 import {
   type Ctx,
   flood,
+  floodModes,
   FULL,
   idleCpu,
   idleRss,
@@ -51,6 +52,7 @@ const _SCENARIOS = [
   "version",
   "flood",
   "flood-small",
+  "flood-modes",
   "ten",
   "startup",
   "shutdown",
@@ -296,6 +298,7 @@ async function _main(): Promise<number> {
     await run("version", () => version(ctx, most, sizes));
     await run("flood", () => flood(ctx, plan.floodBig, tends));
     await run("flood-small", () => flood(ctx, plan.floodSmall, contenders));
+    await run("flood-modes", () => floodModes(ctx, plan.floodBig, tends));
     await run("ten", () => tenFlood(ctx, most));
     await run("startup", () => startup(ctx, most));
     await run("shutdown", () => shutdown(ctx, most, false));

@@ -726,3 +726,132 @@ export function sizeMb(path: string): string {
     return "–";
   }
 }
+
+/** A JSON line of `tend start --log-format json`, as name and line. */
+export function parseJsonLine(line: string): Parsed | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const o = JSON.parse(line);
+    return o.event === undefined && typeof o.line === "string"
+      ? { name: o.name, body: o.line }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lines of log files (`ISO-TIME line`) as the floor's lines look. */
+function _logAsStamped(text: string): string {
+  return text.replace(/^\S+ (?!\[tend\])/gm, "00:00:00 a.1 | ");
+}
+
+/**
+ * Scenario: the big flood in each output mode of tend, side by side with
+ * the floor and the plain mode: `--log-format json` (output to /dev/null)
+ * and `--log-dir` (output to /dev/null, the lines also to a log file with
+ * the default 10 MiB cap, so rotation is in the time). A first run per
+ * entry checks delivery: stdout, and for `--log-dir` the file too (then
+ * with no cap, so that it keeps every line).
+ */
+export async function floodModes(
+  ctx: Ctx,
+  n: number,
+  contenders: readonly Contender[],
+): Promise<Table> {
+  const label = n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;
+  const dir = _newDir(ctx, `modes${label}`);
+  const logs = join(dir, "logs");
+  const app = makeApp(dir, [{ type: "a", command: `seq ${n}` }]);
+  const entries = _entries(
+    contenders,
+    () => `seq ${n} | sed 's/^/00:00:00 a.1 | /'`,
+  );
+  const modes: { id: string; args: string[]; parse: _Entry["parse"] }[] = [
+    { id: "json", args: ["--log-format", "json"], parse: parseJsonLine },
+    { id: "log-dir", args: ["--log-dir", logs], parse: parseStamped },
+  ];
+  let capped = true;
+  for (const c of contenders) {
+    for (const mode of modes) {
+      entries.push({
+        id: `${c.id} ${mode.id}`,
+        floor: false,
+        cmd: (a) => {
+          const cmd = c.start(a);
+          const cap = mode.id === "log-dir" && !capped
+            ? ["--log-max-size", "0"]
+            : [];
+          return { file: cmd.file, args: [...cmd.args, ...mode.args, ...cap] };
+        },
+        parse: mode.parse,
+      });
+    }
+  }
+  const rows = _rows(entries);
+  const deadline = 20_000 + n / 10;
+  const expected = new Map([["a.1", n]]);
+  capped = false;
+  for (const entry of entries) {
+    rmSync(logs, { recursive: true, force: true });
+    const file = join(dir, `out-${entry.id.replace(/ /g, "-")}`);
+    const r = await _floodRun(entry, app, { file }, deadline);
+    const row = rows.get(entry.id)!;
+    if (r.seconds === undefined) _fail(row, "timeout");
+    _deliveryCells(
+      row,
+      checkLines(readFileSync(file, "latin1"), entry.parse, expected),
+    );
+    rmSync(file, { force: true });
+    if (entry.id.endsWith(" log-dir")) {
+      const text = readFileSync(join(logs, "a.1.log"), "latin1");
+      const d = checkLines(_logAsStamped(text), parseStamped, expected);
+      const dropped = /dropped (\d+) lines/.exec(text)?.[1];
+      row.extra["file lines"] = d.delivered === d.expected
+        ? "all"
+        : `${d.delivered}/${d.expected}${
+          dropped ? ` (${dropped} dropped)` : ""
+        }`;
+    }
+    ctx.log(
+      `flood modes ${label} check ${entry.id}: ${row.extra.lines} lines, ${row.extra.torn} torn` +
+        (row.extra["file lines"] ? `, file ${row.extra["file lines"]}` : ""),
+    );
+  }
+  capped = true;
+  const peaks = new Map<string, number[]>();
+  for (let rep = 0; rep < ctx.plan.floodReps; rep++) {
+    for (const entry of _order(entries, rep)) {
+      rmSync(logs, { recursive: true, force: true });
+      const row = rows.get(entry.id)!;
+      const r = await _floodRun(entry, app, "null", deadline);
+      if (r.seconds === undefined) {
+        _fail(row, "timeout");
+        continue;
+      }
+      row.samples.push(r.seconds);
+      if (r.peakKb !== undefined) {
+        peaks.set(entry.id, [...(peaks.get(entry.id) ?? []), r.peakKb]);
+      }
+      ctx.log(
+        `flood modes ${label} ${rep + 1}/${ctx.plan.floodReps} ${entry.id}: ${
+          r.seconds.toFixed(3)
+        } s`,
+      );
+    }
+  }
+  for (const [id, kbs] of peaks) {
+    rows.get(id)!.extra["peak RSS"] = `${_mb(median(kbs)).toFixed(0)} MB`;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    title: `Flood ${label} lines, output modes`,
+    description:
+      `one process runs \`seq ${n}\`; runner output to /dev/null; time from launch to exit. ` +
+      `Rows: plain text, \`--log-format json\`, \`--log-dir DIR\` (lines also to DIR/a.1.log, 10 MiB cap). ` +
+      `Floor: \`seq ${n} | sed 's/^/00:00:00 a.1 | /'\`. lines/torn from a run into a file; file lines from an uncapped log file.`,
+    unit: "s",
+    rows: [...rows.values()],
+    extras: ["peak RSS", "lines", "torn", "file lines"],
+    ratios: true,
+  };
+}

@@ -9,6 +9,7 @@
 import { constants } from "node:os";
 import { type Flags, splitList } from "./args.ts";
 import { TendError, UsageError } from "./errors.ts";
+import type { LogFormat } from "./output.ts";
 import type { ProcfileEntry } from "./procfile.ts";
 import type { ProjectOptions } from "./project.ts";
 import type { Signal, TypeSelection } from "./supervisor.ts";
@@ -136,4 +137,36 @@ export function count(
     );
   }
   return Number(value);
+}
+
+/** `--log-format json` as a format; undefined when not given. */
+export function logFormat(value: string | undefined): LogFormat | undefined {
+  if (value === undefined || value === "text" || value === "json") {
+    return value;
+  }
+  throw new UsageError(
+    `bad --log-format ${JSON.stringify(value)}: expected text or json`,
+  );
+}
+
+const _UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  K: 1 << 10,
+  M: 1 << 20,
+  G: 1 << 30,
+};
+
+/** `--log-max-size 10M` as bytes (K, M, G are powers of 1024). */
+export function byteSize(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)([KMG]?)(?:i?B)?$/i.exec(value);
+  if (!match) {
+    throw new UsageError(
+      `bad ${flag} ${JSON.stringify(value)}: expected a size, e.g. 10M or 512K`,
+    );
+  }
+  return Math.floor(Number(match[1]) * _UNITS[match[2].toUpperCase()]);
 }

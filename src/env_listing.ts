@@ -24,6 +24,8 @@ export interface EnvListingOptions {
   all?: boolean;
   /** Print the values of secret-looking keys instead of `********`. */
   showSecrets?: boolean;
+  /** More variables tend gives the process (the colour hints of `tend start`). */
+  extra?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -54,7 +56,10 @@ export function envListing(
   project: Project,
   options: EnvListingOptions = {},
 ): string {
-  const added: Record<string, string> = { PORT: String(project.basePort) };
+  const added: Record<string, string> = {
+    ...options.extra,
+    PORT: String(project.basePort),
+  };
   if (options.type !== undefined) {
     const instance = project.instances.find((i) => i.type === options.type);
     if (!instance) {

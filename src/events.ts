@@ -27,7 +27,22 @@ export type TendEvent =
   /** Processes that left their process group got `signal`. */
   | { event: "strays"; signal: string; pids: number[] }
   | { event: "restarting"; name: string; delay: number; status: number }
-  | { event: "message"; text: string };
+  | { event: "message"; text: string }
+  | {
+    event: "log-failed";
+    /** The process whose file failed; absent when the directory did. */
+    name?: string;
+    /** The file or directory. */
+    path: string;
+    message: string;
+  }
+  | {
+    event: "log-dropped";
+    name: string;
+    path: string;
+    /** Lines left out of the file (its disk stalled) since the last such event. */
+    lines: number;
+  };
 
 /**
  * The line a person reads for an event, without the prefix.
@@ -74,5 +89,11 @@ export function describeEvent(e: TendEvent): string {
       } s (exit code ${e.status})`;
     case "message":
       return e.text;
+    case "log-failed":
+      return e.name === undefined
+        ? `cannot write logs to ${e.path}: ${e.message} (no log files this run)`
+        : `cannot write ${e.path}: ${e.message} (${e.name} is no longer logged there)`;
+    case "log-dropped":
+      return `dropped ${e.lines} lines of ${e.name}'s log (writing to it stalled)`;
   }
 }

@@ -31,6 +31,9 @@ export interface Flags {
   noColor?: boolean;
   noPrefix?: boolean;
   noTimestamp?: boolean;
+  logFormat?: string;
+  logDir?: string;
+  logMaxSize?: string;
   override?: boolean;
   example?: string;
   noExample?: boolean;
@@ -179,7 +182,7 @@ export const FLAGS: readonly FlagSpec[] = [
     long: "no-color",
     aliases: ["no-colour"],
     key: "noColor",
-    commands: ["start"],
+    commands: ["start", "env"],
     help: "no colours (also NO_COLOR; FORCE_COLOR forces them)",
   },
   {
@@ -193,6 +196,27 @@ export const FLAGS: readonly FlagSpec[] = [
     key: "noTimestamp",
     commands: ["start"],
     help: "leave the time out of the prefix",
+  },
+  {
+    long: "log-format",
+    key: "logFormat",
+    value: "FORMAT",
+    commands: ["start"],
+    help: "text (default) or json: one JSON object per line",
+  },
+  {
+    long: "log-dir",
+    key: "logDir",
+    value: "DIR",
+    commands: ["start"],
+    help: "also write each process's lines to DIR/NAME.log",
+  },
+  {
+    long: "log-max-size",
+    key: "logMaxSize",
+    value: "SIZE",
+    commands: ["start"],
+    help: "rotate a log file to NAME.log.1 past SIZE (default 10M; 0: never)",
   },
   {
     long: "can-die",

@@ -118,6 +118,22 @@ function _copyLines(
 }
 
 /**
+ * What a {@linkcode LineStream} splits with: takes chunks, returns whole
+ * lines formatted after `prefix`. {@linkcode LineSplitter} prints them as
+ * text; `JsonLineSplitter` (`json_lines.ts`) as JSON objects.
+ */
+export interface Splitter {
+  /** The complete lines of `chunk`, in one buffer from `alloc`, if any. */
+  push(
+    chunk: Uint8Array,
+    prefix: Uint8Array,
+    alloc?: (size: number) => Uint8Array,
+  ): Uint8Array | undefined;
+  /** The final line, if it had no newline. */
+  end(prefix: Uint8Array): Uint8Array | undefined;
+}
+
+/**
  * Splits a byte stream into lines and prefixes each one. Holds at most
  * `maxLine` bytes of an unfinished line; past that the piece is emitted as a
  * line of its own so memory stays bounded.
@@ -133,7 +149,7 @@ function _copyLines(
  * assert.equal(new TextDecoder().decode(s.end(p)), "> b\n");
  * ```
  */
-export class LineSplitter {
+export class LineSplitter implements Splitter {
   #pending: Uint8Array[] = [];
   #pendingLength = 0;
   /** Mean length of the lines in the last chunk, with the newline. */
@@ -238,6 +254,12 @@ export class LineSplitter {
   }
 }
 
+/** Settles when both have. */
+async function _both(a: Promise<void>, b: Promise<void>): Promise<void> {
+  await a;
+  await b;
+}
+
 /**
  * One pipe's output: splits it into lines and prints them prefixed. `push`
  * and `end` return a promise when the sink is full; the caller pauses its
@@ -261,28 +283,43 @@ export class LineSplitter {
 export class LineStream {
   readonly #sink: ByteSink;
   readonly #prefix: () => Uint8Array;
-  readonly #splitter = new LineSplitter();
+  readonly #splitter: Splitter;
+  readonly #tee?: LineStream;
 
   /**
    * Makes a stream for one pipe.
    *
    * @param sink where the lines go
    * @param prefix returns the bytes to put before each line, at that moment
+   * @param splitter how lines are cut and formatted (default: text)
+   * @param tee another stream that gets every chunk too (a log file); the
+   *   pipe waits for both when both push back
    */
-  constructor(sink: ByteSink, prefix: () => Uint8Array) {
+  constructor(
+    sink: ByteSink,
+    prefix: () => Uint8Array,
+    splitter: Splitter = new LineSplitter(),
+    tee?: LineStream,
+  ) {
     this.#sink = sink;
     this.#prefix = prefix;
+    this.#splitter = splitter;
+    this.#tee = tee;
   }
 
   /** Prints the complete lines in `chunk`; keeps the rest for later. */
   push(chunk: Uint8Array): Promise<void> | undefined {
+    const teed = this.#tee?.push(chunk);
     const out = this.#splitter.push(chunk, this.#prefix(), _take);
-    return out ? this.#sink.write(out, () => _give(out)) : undefined;
+    const full = out ? this.#sink.write(out, () => _give(out)) : undefined;
+    return teed && full ? _both(teed, full) : teed ?? full;
   }
 
   /** Prints the final line if it had no newline. */
   end(): Promise<void> | undefined {
+    const teed = this.#tee?.end();
     const out = this.#splitter.end(this.#prefix());
-    return out ? this.#sink.write(out) : undefined;
+    const full = out ? this.#sink.write(out) : undefined;
+    return teed && full ? _both(teed, full) : teed ?? full;
   }
 }

@@ -1,12 +1,16 @@
 /**
  * Output: the merged stream of every process's lines and tend's own
- * events, each line prefixed with `HH:MM:SS name | `, aligned and coloured.
- * Line splitting itself is in `lines.ts`.
+ * events, each line prefixed with `HH:MM:SS name | `, aligned and coloured,
+ * or each a JSON object; and, with a {@linkcode LogDir}, each process's
+ * lines in its own file too. Line splitting itself is in `lines.ts`, JSON
+ * encoding in `json_lines.ts`, the files in `log_dir.ts`.
  *
  * @module
  */
 import { describeEvent, type TendEvent } from "./events.ts";
-import { LineStream } from "./lines.ts";
+import { jsonHead, JsonLineSplitter } from "./json_lines.ts";
+import { LineSplitter, LineStream, type Splitter } from "./lines.ts";
+import type { LogDir } from "./log_dir.ts";
 import type { ByteSink } from "./sink.ts";
 
 const _encoder = new TextEncoder();
@@ -20,6 +24,24 @@ export interface OutputStyle {
   timestamp?: boolean;
   /** Colour the prefix with ANSI codes (default false). */
   color?: boolean;
+  /**
+   * `text` (default) or `json`: one JSON object per line, with `time`
+   * (unless `timestamp` is false), `name`, `type`, `pid` and `line`; tend's
+   * events as objects with `event`. `prefix` and `color` do not apply.
+   */
+  format?: LogFormat;
+}
+
+/** The output formats. */
+export type LogFormat = "text" | "json";
+
+/** A {@linkcode Printer}'s options: the style, and where logs also go. */
+export interface PrinterOptions extends OutputStyle {
+  /**
+   * Also write each process's lines and events to its file here: text
+   * lines after an ISO 8601 time, or the same JSON objects.
+   */
+  logs?: LogDir;
 }
 
 /** ANSI colours for instances, in honcho's order, then bright ones. */
@@ -73,11 +95,40 @@ export function wantColor(options: {
   return options.isTerminal;
 }
 
+/** Bytes rebuilt only when their key (a time) changes. */
+interface _Cached {
+  key: number;
+  bytes: Uint8Array;
+}
+
 interface _Label {
   name: string;
+  /** The process type: the name up to its last dot. */
+  type: string;
+  pid?: number;
   color: string | undefined;
   second: number;
   bytes: Uint8Array;
+  /** The JSON head on stdout. */
+  head: _Cached;
+  /** The prefix in the log file. */
+  file: _Cached;
+}
+
+function _cached(
+  slot: _Cached,
+  key: number,
+  build: () => Uint8Array,
+): Uint8Array {
+  if (slot.key !== key) {
+    slot.key = key;
+    slot.bytes = build();
+  }
+  return slot.bytes;
+}
+
+function _iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /**
@@ -105,6 +156,7 @@ export class Printer {
   readonly #width: number;
   readonly #labels = new Map<string, _Label>();
   readonly #now: () => number;
+  readonly #logs?: LogDir;
 
   /**
    * Makes a printer for a fixed set of instance names.
@@ -117,45 +169,145 @@ export class Printer {
   constructor(
     sink: ByteSink,
     names: readonly string[],
-    style: OutputStyle = {},
+    options: PrinterOptions = {},
     now: () => number = Date.now,
   ) {
     this.sink = sink;
+    const json = options.format === "json";
     this.#style = {
-      prefix: style.prefix ?? true,
-      timestamp: style.timestamp ?? true,
-      color: style.color ?? false,
+      prefix: options.prefix ?? true,
+      timestamp: options.timestamp ?? true,
+      color: !json && (options.color ?? false),
+      format: json ? "json" : "text",
     };
     this.#now = now;
     this.#width = Math.max(SYSTEM.length, ...names.map((n) => n.length));
     names.forEach((name, i) => this.#label(name, COLORS[i % COLORS.length]));
     this.#label(SYSTEM, "1");
+    this.#logs = options.logs;
+    this.#logs?.listen((event) => this.event(event));
   }
 
   /** Returns a line stream for `name`; give each pipe its own stream. */
   stream(name: string): LineStream {
     const label = this.#label(name);
-    return new LineStream(this.sink, () => this.#prefix(label));
+    return new LineStream(
+      this.sink,
+      () => this.#prefix(label),
+      this.#splitter(),
+      this.#fileStream(label),
+    );
   }
 
-  /** Prints one of tend's own events under the `system` name. */
+  /**
+   * The stream of a process whose output is not printed (`--quiet`): its
+   * lines go to its log file only; undefined when it has none.
+   */
+  quietStream(name: string): LineStream | undefined {
+    return this.#fileStream(this.#label(name));
+  }
+
+  /**
+   * Prints one of tend's own events: a `system` line, or a JSON object
+   * with an `event` field. An event about a process also goes to its log
+   * file, one about none to every log file, and a `started` event tells
+   * the printer the process's pid.
+   */
   event(event: TendEvent): Promise<void> | undefined {
-    return this.system(describeEvent(event));
-  }
-
-  /** Prints one of tend's own lines under the `system` name. */
-  system(text: string): Promise<void> | undefined {
-    const label = this.#label(SYSTEM);
+    const name = "name" in event ? event.name : undefined;
+    const label = name === undefined ? undefined : this.#labels.get(name);
+    if (event.event === "started" && label) {
+      label.pid = event.pid;
+      label.head.key = label.file.key = NaN;
+    }
+    const text = describeEvent(event);
+    const ms = this.#now();
+    if (this.#logs) {
+      // An event about a process goes to its file; one about all of them
+      // (a signal, the stop) to every file, so each file tells its story.
+      const line = this.#style.format === "json"
+        ? this.#eventJson(event, text, label, ms)
+        : _encoder.encode(`${_iso(ms)} [tend] ${text}\n`);
+      const names = name === undefined ? [...this.#labels.keys()] : [name];
+      for (const each of names) this.#logs.file(each)?.write(line);
+    }
+    if (this.#style.format === "json") {
+      const time = this.#style.timestamp ? ms : undefined;
+      return this.sink.write(this.#eventJson(event, text, label, time));
+    }
     const body = _encoder.encode(text.endsWith("\n") ? text : text + "\n");
-    const prefix = this.#prefix(label);
+    const prefix = this.#prefix(this.#label(SYSTEM));
     const out = new Uint8Array(prefix.length + body.length);
     out.set(prefix);
     out.set(body, prefix.length);
     return this.sink.write(out);
   }
 
+  /** Prints one of tend's own lines under the `system` name. */
+  system(text: string): Promise<void> | undefined {
+    return this.event({ event: "message", text });
+  }
+
+  /** An event as a JSON object: `time`, the event's data, `line`. */
+  #eventJson(
+    event: TendEvent,
+    text: string,
+    label: _Label | undefined,
+    ms: number | undefined,
+  ): Uint8Array {
+    // The event's own fields in order, with the type after the name.
+    const object: Record<string, unknown> = ms === undefined
+      ? {}
+      : { time: _iso(ms) };
+    for (const [key, value] of Object.entries(event)) {
+      object[key] = value;
+      if (key === "name" && label) object.type = label.type;
+    }
+    object.line = text;
+    return _encoder.encode(JSON.stringify(object) + "\n");
+  }
+
+  #splitter(): Splitter {
+    return this.#style.format === "json"
+      ? new JsonLineSplitter()
+      : new LineSplitter();
+  }
+
+  /** A stream to `label`'s log file, if it has one. */
+  #fileStream(label: _Label): LineStream | undefined {
+    const file = this.#logs?.file(label.name);
+    if (!file) return undefined;
+    const json = this.#style.format === "json";
+    return new LineStream(file, () => {
+      const ms = this.#now();
+      return _cached(
+        label.file,
+        ms,
+        () =>
+          json
+            ? jsonHead({
+              time: ms,
+              name: label.name,
+              type: label.type,
+              pid: label.pid,
+            })
+            : _encoder.encode(_iso(ms) + " "),
+      );
+    }, this.#splitter());
+  }
+
   /** The prefix bytes for a label now; rebuilt at most once a second. */
   #prefix(label: _Label): Uint8Array {
+    if (this.#style.format === "json") {
+      const ms = this.#style.timestamp ? this.#now() : -1;
+      return _cached(label.head, ms, () =>
+        jsonHead({
+          time: ms === -1 ? undefined : ms,
+          name: label.name,
+          type: label.type,
+          pid: label.pid,
+        }));
+    }
     if (!this.#style.prefix) return _EMPTY;
     if (!this.#style.timestamp) {
       if (label.second === -1) return label.bytes;
@@ -188,11 +340,15 @@ export class Printer {
   #label(name: string, color?: string): _Label {
     let label = this.#labels.get(name);
     if (!label) {
+      const dot = name.lastIndexOf(".");
       label = {
         name,
+        type: dot === -1 ? name : name.slice(0, dot),
         color: color ?? COLORS[this.#labels.size % COLORS.length],
         second: -2,
         bytes: _EMPTY,
+        head: { key: NaN, bytes: _EMPTY },
+        file: { key: NaN, bytes: _EMPTY },
       };
       this.#labels.set(name, label);
     }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { close, fstatSync, openSync, writev } from "node:fs";
 import process from "node:process";
 import { QueuedSink } from "./sink.ts";
 
@@ -252,4 +253,89 @@ function _loadLibc(): Libc | undefined {
 export function onChildSignal(handler: () => void): () => void {
   process.on("SIGCHLD", handler);
   return () => process.off("SIGCHLD", handler);
+}
+
+/** A file opened for appending, written without blocking the event loop. */
+export interface AppendFile {
+  /** Its size when opened, in bytes. */
+  readonly size: number;
+  /** Writes all of `buffers`, in order. */
+  write(buffers: Uint8Array[]): Promise<void>;
+  /** Closes it; a write in flight may fail. */
+  close(): void;
+}
+
+interface _DenoFsFile {
+  write(p: Uint8Array): Promise<number>;
+  statSync(): { size: number };
+  close(): void;
+}
+interface _DenoFs {
+  openSync(
+    path: string,
+    options: { append: boolean; create: boolean; mode: number },
+  ): _DenoFsFile;
+}
+
+/**
+ * Opens (creating it with `mode`) the file at `path` for appending. On Deno
+ * it writes with `Deno.FsFile.write`, because Deno runs the callbacks of
+ * `node:fs` writes on its main thread, so a write that blocks (a hung
+ * network disk, a pipe nobody reads) would stop the event loop; on Bun and
+ * Node with `fs.writev`, several buffers a call.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, readFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openAppend } from "./runtime.ts";
+ * const path = join(mkdtempSync(join(tmpdir(), "append-")), "a.log");
+ * const file = openAppend(path, 0o600);
+ * await file.write([new TextEncoder().encode("a\n"), new TextEncoder().encode("b\n")]);
+ * file.close();
+ * assert.equal(readFileSync(path, "utf8"), "a\nb\n");
+ * ```
+ */
+export function openAppend(path: string, mode: number): AppendFile {
+  const deno = _deno() as unknown as _DenoFs | undefined;
+  if (deno) {
+    const file = deno.openSync(path, { append: true, create: true, mode });
+    return {
+      size: file.statSync().size,
+      async write(buffers) {
+        for (const bytes of buffers) {
+          let at = 0;
+          while (at < bytes.length) at += await file.write(bytes.subarray(at));
+        }
+      },
+      close() {
+        try {
+          file.close();
+        } catch { /* closed already */ }
+      },
+    };
+  }
+  const fd = openSync(path, "a", mode);
+  return {
+    size: fstatSync(fd).size,
+    async write(buffers) {
+      buffers = buffers.slice();
+      while (buffers.length > 0) {
+        let n = await new Promise<number>((resolve, reject) =>
+          writev(fd, buffers, null, (e, n) => (e ? reject(e) : resolve(n)))
+        );
+        // A short write: drop what was written, go on with the rest.
+        while (buffers.length > 0 && n >= buffers[0].length) {
+          n -= buffers[0].length;
+          buffers.shift();
+        }
+        if (n > 0) buffers[0] = buffers[0].subarray(n);
+      }
+    },
+    close() {
+      close(fd, () => {});
+    },
+  };
 }

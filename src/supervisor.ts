@@ -280,7 +280,9 @@ export class Supervisor {
         PS: instance.name,
         [MARK_VARIABLE]: String(process.pid),
       },
-      output: quiet ? undefined : this.#printer.stream(instance.name),
+      output: quiet
+        ? this.#printer.quietStream(instance.name)
+        : this.#printer.stream(instance.name),
       stopSignal: this.#stopSignal(entry),
       timeout: this.#options.timeout ?? DEFAULT_TIMEOUT,
       onExit: () => {
