@@ -291,7 +291,7 @@ async function _main(): Promise<number> {
   ];
   console.log(header.join("\n") + "\n");
 
-  const ctx: Ctx = { plan, contenders, log: _log, tmp };
+  const ctx: Ctx = { plan, contenders, log: _log, tmp, idleRssKb: new Map() };
   const tends = contenders.filter((c) => c.kind === "tend");
   const bases = contenders.filter((c) => c.kind === "baseline");
   const runners = contenders.filter((c) => c.kind !== "baseline");

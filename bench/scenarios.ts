@@ -36,7 +36,7 @@ import {
   watchPeak,
   within,
 } from "./proc.ts";
-import { median, type Row, type Table } from "./report.ts";
+import { formatRatio, median, type Row, type Table } from "./report.ts";
 
 /** How much work each scenario does. */
 export interface Plan {
@@ -109,6 +109,8 @@ export interface Ctx {
   log: (line: string) => void;
   /** A scratch directory, removed at the end. */
   tmp: string;
+  /** Each tend launcher's RSS idle with 2 sleeping processes, once measured. */
+  idleRssKb: Map<string, number>;
 }
 
 /** A contender or the floor, as one scenario runs it. */
@@ -281,8 +283,11 @@ function _idleMemory(
 
 const _OWN = "× own runtime";
 
-function _times(r: number): string {
-  return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`;
+/** The sentence on the baselines, for tables that have them. */
+function _helloNote(entries: readonly _Entry[], doing: string): string {
+  return entries.some((e) => e.kind === "baseline")
+    ? ` hello-*: bench/hello.mjs ${doing} on each runtime; ${_OWN}: over the hello on the same runtime.`
+    : "";
 }
 
 /**
@@ -307,7 +312,7 @@ function _ownRuntime(
     const row = rows.get(e.id)!;
     const b = base.get(e.runtime);
     if (!b || b.median <= 0 || !row.samples.length) continue;
-    row.extra[_OWN] = `${_times(median(row.samples) / b.median)} ${b.id}`;
+    row.extra[_OWN] = `${formatRatio(median(row.samples), b.median)} ${b.id}`;
     filled = true;
   }
   return filled;
@@ -349,13 +354,15 @@ export async function flood(
   const expected = new Map([["a.1", n]]);
   // Each tend launcher's RSS idle with two sleeping processes (the "rss"
   // scenario's small app): the flood's peak over it is what the flood costs.
-  const idleKb = new Map<string, number>();
-  const sleepers = _sleepers(mkdtempSync(join(dir, "idle-")), 2);
+  const idleKb = ctx.idleRssKb;
+  let sleepers: App | undefined;
   for (const entry of entries) {
-    if (entry.kind !== "tend") continue;
+    if (entry.kind !== "tend" || idleKb.has(entry.id)) continue;
+    sleepers ??= _sleepers(mkdtempSync(join(dir, "idle-")), 2);
     const memory = await _idleMemory(entry, sleepers);
     if (memory) idleKb.set(entry.id, memory.rssKb);
   }
+  const withIdle = entries.some((e) => e.kind === "tend" && idleKb.has(e.id));
   // A first run per contender writes to a file to count what arrives; it
   // also warms caches before the timed runs.
   for (const entry of entries) {
@@ -403,19 +410,23 @@ export async function flood(
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  const extras = idleKb.size
-    ? ["peak RSS", "idle RSS", "peak − idle", "lines", "torn"]
-    : ["peak RSS", "lines", "torn"];
+  const extras = [
+    ...(_ownRuntime(entries, rows) ? [_OWN] : []),
+    "peak RSS",
+    ...(withIdle ? ["idle RSS", "peak − idle"] : []),
+    "lines",
+    "torn",
+  ];
   return {
     title: `Flood ${label} lines`,
     description:
       `one process runs \`seq ${n}\`; runner output to /dev/null; time from launch to exit. ` +
       `Floor: \`seq ${n} | sed 's/^/00:00:00 a.1 | /'\`. lines/torn from a run into a file; ` +
       `peak RSS of the runner process (median over the timed runs)` +
-      (idleKb.size
+      (withIdle
         ? `; idle RSS: the same tend launcher with 2 sleeping processes, and the peak over it.`
         : ".") +
-      ` hello-*: bench/hello.mjs relaying the bytes unchanged.`,
+      _helloNote(entries, "relaying the bytes unchanged"),
     unit: "s",
     rows: [...rows.values()],
     extras,
@@ -556,9 +567,8 @@ export async function startup(
   return {
     title: "Startup",
     description:
-      "one process `echo READY`; time from launch until its line reaches the bench. Floor: `sh -c 'echo READY'`. " +
-      "hello-*: bench/hello.mjs launching it with node:child_process on each runtime; " +
-      "× own runtime: over the hello on the same runtime.",
+      "one process `echo READY`; time from launch until its line reaches the bench. Floor: `sh -c 'echo READY'`." +
+      _helloNote(entries, "launching it with node:child_process"),
     unit: "ms",
     rows: [...rows.values()],
     extras: _ownRuntime(entries, rows) ? [_OWN] : [],
@@ -688,7 +698,7 @@ export async function idleRss(
         ? `; with helpers: plus the private memory (USS) of every other process the runner added ` +
           `(not the app's sh/sleep), and the runner's process count`
         : "") +
-      `. hello-*: bench/hello.mjs holding the same children on each runtime.`,
+      "." + _helloNote(entries, "holding the same children"),
     unit: "MB",
     rows: [...rows.values()],
     extras: [
@@ -709,11 +719,7 @@ export async function idleCpu(
   contenders: readonly Contender[],
 ): Promise<Table> {
   const dir = _newDir(ctx, "idle");
-  const procs = Array.from({ length: 10 }, (_, i) => ({
-    type: `q${i + 1}`,
-    command: "echo READY; exec sleep 3600",
-  }));
-  const app = makeApp(dir, procs);
+  const app = _sleepers(dir, 10, "q");
   const entries = _entries(contenders);
   const rows = _rows(entries);
   const wakes = new Map<string, number[]>();
@@ -725,7 +731,7 @@ export async function idleCpu(
     });
     try {
       await Promise.all(runs.map(async ({ entry, watch }) => {
-        if (await within(watch.wait(procs.length), 60_000) === undefined) {
+        if (await within(watch.wait(app.procs.length), 60_000) === undefined) {
           _fail(rows.get(entry.id)!, "never ready");
         }
       }));
@@ -779,11 +785,7 @@ export async function scale(
 ): Promise<Table> {
   const count = ctx.plan.scaleProcs;
   const dir = _newDir(ctx, "scale");
-  const procs = Array.from({ length: count }, (_, i) => ({
-    type: `p${i + 1}`,
-    command: "echo READY; exec sleep 3600",
-  }));
-  const app = makeApp(dir, procs);
+  const app = _sleepers(dir, count, "p");
   const entries = _entries(
     contenders,
     () =>
