@@ -27,7 +27,6 @@ import {
   TendError,
   UsageError,
 } from "./src/errors.ts";
-import { Printer, wantColor } from "./src/output.ts";
 import { checkProject, loadProject } from "./src/project.ts";
 import { runCommand } from "./src/run.ts";
 import {

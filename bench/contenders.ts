@@ -1,17 +1,26 @@
 /**
  * What the benchmark compares: tend four ways (deno run, bun, the compiled
- * binary, node with the npm package's bundle) and the peers users would
- * otherwise pick, with the flags that make them comparable (no colour, a stop
- * timeout), and how to read their lines.
+ * binary, node with the npm package's bundle), the peers users would
+ * otherwise pick, with the flags that make them comparable (no colour, a
+ * stop timeout), and the bare runtimes (a tiny program that only launches
+ * its children, bench/hello.mjs), and how to read their lines.
+ *
+ * The bench never builds a peer: it looks for each one in bench/.peers/bin
+ * (honcho: a source tree in bench/.peers/honcho), then on the PATH, and
+ * skips it with the reason when it is not there.
  *
  * @module
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import {
+  accessSync,
+  constants,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -24,12 +33,19 @@ export const ROOT: string = resolve(
   dirname(fileURLToPath(import.meta.url)),
   "..",
 );
-/** Where the npm peers are installed, away from the project's package.json. */
+/**
+ * Where the peers live, away from the project's package.json and out of git:
+ * npm peers in node_modules/, the Go peers in bin/, honcho's tree in honcho/.
+ */
 export const PEERS_DIR: string = join(ROOT, "bench", ".peers");
 /** The compiled binary (issue 4). */
 export const BINARY: string = join(ROOT, "dist", "tend");
 /** The npm package's bundle, run by Node (`deno task build:npm`). */
 export const NPM_BUNDLE: string = join(ROOT, "dist", "npm", "tend.mjs");
+/** The bare-runtime baseline: launches its arguments, relays their output. */
+export const HELLO: string = join(ROOT, "bench", "hello.mjs");
+/** {@linkcode HELLO} compiled by Bun like dist/tend (not committed). */
+export const HELLO_BINARY: string = join(PEERS_DIR, "hello-bin");
 
 /** One process type of a benchmark app; its instance is `type.1`. */
 export interface Proc {
@@ -60,6 +76,10 @@ export function makeApp(dir: string, procs: readonly Proc[], timeout = 5): App {
 export interface Cmd {
   file: string;
   args: string[];
+  /** Variables added to the bench's environment for this run. */
+  env?: Record<string, string>;
+  /** Runs once the run is over and its processes are dead. */
+  cleanup?: () => void;
 }
 
 /** One line of a runner's output, split into instance name and body. */
@@ -68,31 +88,56 @@ export interface Parsed {
   body: string;
 }
 
-/** A runner under test. */
+/** What a contender runs on, to set it beside that runtime's baseline. */
+export type Runtime = "deno" | "bun" | "bun-compiled" | "node";
+
+/** A runner under test, or a bare-runtime baseline. */
 export interface Contender {
   id: string;
-  kind: "tend" | "peer";
+  kind: "tend" | "peer" | "baseline";
+  runtime?: Runtime;
   /** Set when it cannot be measured here, with the reason. */
   missing?: string;
   /** How to run `app` in the foreground. */
   start(app: App): Cmd;
-  /** How to print its version (startup cost). */
+  /** How to print its version (startup cost); baselines: launch `true`. */
   version: Cmd;
-  /** Splits one output line (ANSI codes removed) into name and body. */
+  /** Its version for the report, when `version` cannot tell. */
+  describe?: () => string | undefined;
+  /**
+   * Splits one output line (ANSI codes removed) into instance name and body.
+   * An empty name is a line relayed without a prefix (the baselines): it
+   * belongs to the only process, when there is one.
+   */
   parse(line: string): Parsed | undefined;
 }
 
-// "HH:MM:SS name | body": tend, foreman and the floor.
+// "HH:MM:SS name | body": tend, foreman, honcho and the floor.
 const _STAMPED = /^\d\d:\d\d:\d\d (\S+) *\| (.*)$/;
 // node-foreman: "H:MM:SS AM name |  body"
 const _NF = /^\d\d?:\d\d:\d\d [AP]M (\S+) *\| *(.*)$/;
 // concurrently: "[name] body"
 const _BRACKETED = /^\[([^\]]+)\] (.*)$/;
+// goreman: "HH:MM:SS   name | body", the name right-aligned.
+const _GOREMAN = /^\d\d:\d\d:\d\d +(\S+) \| (.*)$/;
+// hivemind, overmind, forego: "name   | body", the name left-aligned.
+const _PADDED = /^(\S+) *\| (.*)$/;
 
 function _parser(re: RegExp): (line: string) => Parsed | undefined {
   return (line) => {
     const m = re.exec(line);
     return m ? { name: m[1], body: m[2] } : undefined;
+  };
+}
+
+/**
+ * For runners that name a process by its type (hivemind, goreman,
+ * overmind): the bench runs one instance of each, so type `a` is `a.1`.
+ */
+function _typeParser(re: RegExp): (line: string) => Parsed | undefined {
+  return (line) => {
+    const m = re.exec(line);
+    return m ? { name: `${m[1]}.1`, body: m[2] } : undefined;
   };
 }
 
@@ -109,10 +154,33 @@ function _which(name: string): string | undefined {
   return found.status === 0 && path ? path : undefined;
 }
 
-function _tend(id: string, launcher: Cmd, missing?: string): Contender {
+function _executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A peer's binary: bench/.peers/bin first, then the PATH. */
+function _peerBin(name: string): string | undefined {
+  const local = join(PEERS_DIR, "bin", name);
+  return _executable(local) ? local : _which(name);
+}
+
+const _NOT_FOUND = "not found in bench/.peers/bin or PATH";
+
+function _tend(
+  id: string,
+  runtime: Runtime,
+  launcher: Cmd,
+  missing?: string,
+): Contender {
   return {
     id,
     kind: "tend",
+    runtime,
     missing,
     start: (app) => ({
       file: launcher.file,
@@ -138,19 +206,22 @@ export function tendContenders(): Contender[] {
   const bun = _which("bun");
   const node = _which("node");
   return [
-    _tend("tend-deno", { file: deno, args: ["run", "-A", cli] }),
+    _tend("tend-deno", "deno", { file: deno, args: ["run", "-A", cli] }),
     _tend(
       "tend-bun",
+      "bun",
       { file: bun ?? "bun", args: [cli] },
       bun ? undefined : "bun is not installed",
     ),
     _tend(
       "tend-bin",
+      "bun-compiled",
       { file: BINARY, args: [] },
       existsSync(BINARY) ? undefined : "dist/tend is missing (needs bun)",
     ),
     _tend(
       "tend-node",
+      "node",
       { file: node ?? "node", args: [NPM_BUNDLE] },
       !node
         ? "node is not installed"
@@ -158,6 +229,250 @@ export function tendContenders(): Contender[] {
         ? undefined
         : "dist/npm/tend.mjs is missing (deno task build:npm)",
     ),
+  ];
+}
+
+function _hello(
+  id: string,
+  runtime: Runtime,
+  launcher: Cmd,
+  missing?: string,
+): Contender {
+  return {
+    id,
+    kind: "baseline",
+    runtime,
+    missing,
+    start: (app) => ({
+      file: launcher.file,
+      args: [...launcher.args, ...app.procs.map((p) => p.command)],
+    }),
+    version: { file: launcher.file, args: [...launcher.args, "true"] },
+    // It relays its children's bytes unchanged: no prefix to parse.
+    parse: (line) => ({ name: "", body: line }),
+  };
+}
+
+/**
+ * The bare runtimes: bench/hello.mjs (launch the Procfile's commands with
+ * node:child_process, relay their output, nothing else) under each runtime
+ * tend runs on, and node for the npm peers. Its cost is the floor of a
+ * runner written for that runtime.
+ */
+export function baselines(): Contender[] {
+  const deno = _which("deno") ?? "deno";
+  const bun = _which("bun");
+  const node = _which("node");
+  return [
+    _hello("hello-deno", "deno", { file: deno, args: ["run", "-A", HELLO] }),
+    _hello(
+      "hello-bun",
+      "bun",
+      { file: bun ?? "bun", args: [HELLO] },
+      bun ? undefined : "bun is not installed",
+    ),
+    _hello(
+      "hello-bin",
+      "bun-compiled",
+      { file: HELLO_BINARY, args: [] },
+      existsSync(HELLO_BINARY)
+        ? undefined
+        : "bench/.peers/hello-bin is missing (needs bun)",
+    ),
+    _hello(
+      "hello-node",
+      "node",
+      { file: node ?? "node", args: [HELLO] },
+      node ? undefined : "node is not installed",
+    ),
+  ];
+}
+
+/** A random port for goreman's RPC server, away from the default 8555. */
+function _rpcPort(): number {
+  return 40_000 + Math.floor(Math.random() * 20_000);
+}
+
+/**
+ * overmind keeps its processes in a tmux server: each run gets its own
+ * TMUX_TMPDIR (so its socket is known) and its own command socket, under
+ * the app's directory; afterwards any tmux server left there is told to
+ * quit (the bench has SIGKILLed it already when it carried the run's mark).
+ */
+function _overmindRun(file: string, app: App): Cmd {
+  const dir = mkdtempSync(join(app.dir, "o"));
+  return {
+    file,
+    args: [
+      "start",
+      "-f",
+      app.procfile,
+      "-w",
+      "bench",
+      "-t",
+      String(app.timeout),
+      "-s",
+      join(dir, "s"),
+    ],
+    env: { TMUX_TMPDIR: dir },
+    cleanup: () => {
+      const uid = process.getuid?.() ?? 0;
+      const sockets = join(dir, `tmux-${uid}`);
+      let names: string[] = [];
+      try {
+        names = readdirSync(sockets);
+      } catch {
+        // No server started.
+      }
+      for (const name of names) {
+        spawnSync("tmux", ["-S", join(sockets, name), "kill-server"], {
+          stdio: "ignore",
+          timeout: 5000,
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * forego runs each command as `sh -c "exec COMMAND"`: of a compound
+ * command (`echo READY; exec sleep 60`) only the first part would run, as
+ * the whole process. A forego user wraps such a command in `sh -c`; so does
+ * the Procfile the bench writes for it. Simple commands stay as they are.
+ */
+function _foregoProcfile(app: App): string {
+  if (app.procs.every((p) => /^[\w ./=-]*$/.test(p.command))) {
+    return app.procfile;
+  }
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const procfile = join(app.dir, "Procfile.forego");
+  writeFileSync(
+    procfile,
+    app.procs.map((p) =>
+      /^[\w ./=-]*$/.test(p.command)
+        ? `${p.type}: ${p.command}\n`
+        : `${p.type}: sh -c ${quote(p.command)}\n`
+    ).join(""),
+  );
+  return procfile;
+}
+
+/** honcho from its source tree in bench/.peers/honcho, else the PATH. */
+function _honcho(): Contender {
+  const tree = join(PEERS_DIR, "honcho");
+  const python = _which("python3");
+  const local = python !== undefined &&
+    existsSync(join(tree, "honcho", "__main__.py"));
+  const installed = local ? undefined : _which("honcho");
+  const launcher: Cmd = local
+    ? { file: python, args: ["-m", "honcho"], env: { PYTHONPATH: tree } }
+    : { file: installed ?? "honcho", args: [] };
+  return {
+    id: "honcho",
+    kind: "peer",
+    missing: local || installed
+      ? undefined
+      : "not found in bench/.peers/honcho or PATH",
+    // honcho has no stop timeout: it waits 5 s (KILL_WAIT) before SIGKILL.
+    start: (app) => ({
+      ...launcher,
+      args: [
+        ...launcher.args,
+        "start",
+        "-f",
+        app.procfile,
+        "--no-colour",
+      ],
+    }),
+    version: { ...launcher, args: [...launcher.args, "version"] },
+    // A source tree has no version file (setuptools_scm writes it): ask git.
+    describe: local
+      ? () => {
+        const r = spawnSync("git", ["-C", tree, "describe", "--tags"], {
+          encoding: "utf8",
+          timeout: 10_000,
+        });
+        return r.status === 0 ? r.stdout.trim() : undefined;
+      }
+      : undefined,
+    parse: parseStamped,
+  };
+}
+
+/**
+ * The Go peers and honcho, which the bench only looks for. Each gets its
+ * no-colour switch where it has one and a stop timeout like tend's `-t`
+ * where it has one.
+ */
+function _fastPeers(): Contender[] {
+  const hivemind = _peerBin("hivemind");
+  const goreman = _peerBin("goreman");
+  const forego = _peerBin("forego");
+  const overmind = _peerBin("overmind");
+  const tmux = _which("tmux");
+  return [
+    {
+      id: "hivemind",
+      kind: "peer",
+      missing: hivemind ? undefined : _NOT_FOUND,
+      // No switch for colours: its prefixes are always coloured. It stops
+      // with SIGINT.
+      start: (app) => ({
+        file: hivemind ?? "hivemind",
+        args: ["-t", String(app.timeout), app.procfile],
+      }),
+      version: { file: hivemind ?? "hivemind", args: ["--version"] },
+      parse: _typeParser(_PADDED),
+    },
+    {
+      id: "goreman",
+      kind: "peer",
+      missing: goreman ? undefined : _NOT_FOUND,
+      // No switch for colours and no stop timeout (10 s, then SIGKILL). Its
+      // RPC server would listen on 0.0.0.0:8555: keep it on loopback, on a
+      // port of its own.
+      start: (app) => ({
+        file: goreman ?? "goreman",
+        args: ["-f", app.procfile, "-p", String(_rpcPort()), "start"],
+        env: { GOREMAN_RPC_ADDR: "127.0.0.1" },
+      }),
+      version: { file: goreman ?? "goreman", args: ["version"] },
+      parse: _typeParser(_GOREMAN),
+    },
+    {
+      id: "forego",
+      kind: "peer",
+      missing: forego ? undefined : _NOT_FOUND,
+      // Its colour library prints no colours for TERM=dumb.
+      start: (app) => ({
+        file: forego ?? "forego",
+        args: [
+          "start",
+          "-f",
+          _foregoProcfile(app),
+          "-t",
+          String(app.timeout),
+        ],
+        env: { TERM: "dumb" },
+      }),
+      version: { file: forego ?? "forego", args: ["version"] },
+      parse: _parser(_PADDED),
+    },
+    {
+      id: "overmind",
+      kind: "peer",
+      missing: !overmind
+        ? _NOT_FOUND
+        : tmux
+        ? undefined
+        : "tmux is not installed (overmind runs its processes in tmux)",
+      // No switch for colours. It stops with SIGINT.
+      start: (app) => _overmindRun(overmind ?? "overmind", app),
+      version: { file: overmind ?? "overmind", args: ["--version"] },
+      parse: _typeParser(_PADDED),
+    },
+    _honcho(),
   ];
 }
 
@@ -191,6 +506,7 @@ export function peerContenders(): Contender[] {
     {
       id: "node-foreman",
       kind: "peer",
+      runtime: "node",
       missing: existsSync(nf) ? undefined : "not installed (npm foreman)",
       // node-foreman has no stop timeout; it forwards SIGINT only.
       start: (app) => ({ file: nf, args: ["start", "-j", app.procfile] }),
@@ -200,6 +516,7 @@ export function peerContenders(): Contender[] {
     {
       id: "concurrently",
       kind: "peer",
+      runtime: "node",
       missing: existsSync(conc)
         ? undefined
         : "not installed (npm concurrently)",
@@ -218,12 +535,9 @@ export function peerContenders(): Contender[] {
       version: { file: conc, args: ["--version"] },
       parse: _parser(_BRACKETED),
     },
+    ..._fastPeers(),
   ];
 }
-
-/** Why honcho is not in the table. */
-export const HONCHO_NOTE =
-  "honcho (Python) is not measured: PyPI is unreachable from this machine and Debian has no honcho package.";
 
 /** Installs the missing peers; returns one line per action for the log. */
 export function installPeers(log: (line: string) => void): void {
@@ -275,48 +589,89 @@ function _newestSource(): number {
   return newest;
 }
 
+// The flags of `deno task compile:bun`, for dist/tend and the baseline.
+const _BUN_COMPILE = [
+  "build",
+  "--compile",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+];
+
 /**
- * Builds dist/tend with Bun when it is missing or older than the sources.
- * It is built aside and renamed, so a test using it never sees half a file.
+ * Compiles `entry` to `out` with Bun when `out` is missing or older than
+ * `newest`. It is built aside and renamed, so a run using it never sees
+ * half a file. Returns false when the build failed.
  */
-export function ensureBinary(log: (line: string) => void): void {
+function _bunCompile(entry: string, out: string, newest: number): boolean {
   const bun = _which("bun");
-  if (!bun) return;
-  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= _newestSource()) {
+  if (!bun) return true;
+  if (existsSync(out) && statSync(out).mtimeMs >= newest) return true;
+  mkdirSync(dirname(out), { recursive: true });
+  const aside = `${out}.bench-${process.pid}`;
+  try {
+    execFileSync(bun, [..._BUN_COMPILE, entry, "--outfile", aside], {
+      stdio: "ignore",
+      timeout: 300_000,
+      cwd: ROOT,
+    });
+    renameSync(aside, out);
+    return true;
+  } catch {
+    rmSync(aside, { force: true });
+    return false;
+  }
+}
+
+/** Builds dist/tend with Bun when it is missing or older than the sources. */
+export function ensureBinary(log: (line: string) => void): void {
+  if (!_which("bun")) return;
+  const newest = _newestSource();
+  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= newest) return;
+  log("building dist/tend: bun build --compile --minify --bytecode");
+  if (!_bunCompile(join(ROOT, "cli.ts"), BINARY, newest)) {
+    log("  the build failed; tend-bin is skipped");
+  }
+}
+
+/** Builds the compiled baseline (hello-bin) like dist/tend. */
+export function ensureHelloBinary(log: (line: string) => void): void {
+  if (!_which("bun")) return;
+  const newest = statSync(HELLO).mtimeMs;
+  if (existsSync(HELLO_BINARY) && statSync(HELLO_BINARY).mtimeMs >= newest) {
     return;
   }
-  log("building dist/tend: bun build --compile --minify --bytecode");
-  mkdirSync(dirname(BINARY), { recursive: true });
-  const aside = `${BINARY}.bench-${process.pid}`;
-  try {
-    execFileSync(bun, [
-      "build",
-      "--compile",
-      "--minify",
-      "--bytecode",
-      "--format=esm",
-      join(ROOT, "cli.ts"),
-      "--outfile",
-      aside,
-    ], { stdio: "ignore", timeout: 300_000, cwd: ROOT });
-    renameSync(aside, BINARY);
-  } catch {
-    log("  the build failed; tend-bin is skipped");
+  log("building bench/.peers/hello-bin: bun build --compile bench/hello.mjs");
+  if (!_bunCompile(HELLO, HELLO_BINARY, newest)) {
+    log("  the build failed; hello-bin is skipped");
   }
 }
 
 /** Versions of everything measured, for the report's header. */
 export function versions(contenders: readonly Contender[]): string[] {
   const out: string[] = [];
-  const run = (file: string, args: string[]) => {
-    const r = spawnSync(file, args, { encoding: "utf8", timeout: 30_000 });
+  const run = (file: string, args: string[], env?: Record<string, string>) => {
+    const r = spawnSync(file, args, {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, ...env },
+    });
     return (r.stdout || r.stderr || "").trim().split("\n")[0];
   };
   if (_which("deno")) out.push(run("deno", ["--version"]));
   if (_which("bun")) out.push(`bun ${run("bun", ["--version"])}`);
+  if (contenders.some((c) => c.runtime === "node" && !c.missing)) {
+    out.push(`node ${run("node", ["--version"]).replace(/^v/, "")}`);
+  }
   for (const c of contenders) {
     if (c.kind === "peer" && !c.missing) {
-      out.push(`${c.id} ${run(c.version.file, c.version.args)}`);
+      const text = c.describe?.() ??
+        run(c.version.file, c.version.args, c.version.env);
+      // "Hivemind version 1.1.0" and "v2.0.0" read as "1.1.0" and "2.0.0".
+      const number = /\bv?(\d+\.\d+[^\s,;]*)/.exec(text)?.[1];
+      out.push(`${c.id} ${number ?? text}`);
     }
   }
   return out;

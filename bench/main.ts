@@ -1,16 +1,22 @@
 #!/usr/bin/env -S deno run -A
 /**
  * tend's benchmark: tend (deno run, bun, compiled binary) against the floor
- * (`seq | sed`) and the peers (foreman, node-foreman, concurrently), in one
- * run, with ratios, because absolute times on a shared machine drift.
+ * (`seq | sed`), the bare runtimes (bench/hello.mjs) and the peers
+ * (foreman, node-foreman, concurrently, hivemind, goreman, forego, overmind,
+ * honcho), in one run, with ratios, because absolute times on a shared
+ * machine drift.
  *
  * ```sh
  * deno task bench            # full run, several minutes; writes bench/results.md
- * deno task bench --quick    # smoke test, under a minute; installs nothing
+ * deno task bench --quick    # smoke test, about a minute; installs nothing
  * deno task bench --markdown # also print the tables as markdown
+ * deno task bench --only flood-small,startup --contenders tend,hivemind
  * ```
  *
- * Not part of the test suite.
+ * The npm peers and foreman are installed when missing (not with --quick);
+ * the others are only looked for, in bench/.peers/bin (honcho: its source
+ * tree in bench/.peers/honcho), then on the PATH, and skipped with the
+ * reason when missing. Not part of the test suite.
  *
  * @module
  */
@@ -20,10 +26,11 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import {
+  baselines,
   BINARY,
   type Contender,
   ensureBinary,
-  HONCHO_NOTE,
+  ensureHelloBinary,
   installPeers,
   peerContenders,
   ROOT,
@@ -65,12 +72,15 @@ type _Scenario = typeof _SCENARIOS[number];
 
 const _USAGE = `Usage: deno task bench [options]
 
-  --quick          smoke test (under a minute): fewer runs, smaller floods,
-                   peers only if already installed
+  --quick          smoke test (about a minute): fewer runs, smaller floods,
+                   peers only if already installed and only in flood-small
+                   (unless named with --contenders)
   --markdown       also print the results as markdown
   --out FILE       write the markdown to FILE (full run default: bench/results.md)
   --only LIST      comma-separated scenarios: ${_SCENARIOS.join(",")}
-  --contenders L   comma-separated contenders to run (default: all)
+                   (rss: memory with 2 and with many idle processes)
+  --contenders L   comma-separated contenders to run (default: all); also
+                   the groups tend, peers, baselines
   --no-install     do not install missing peers
   -h, --help       this help`;
 
@@ -138,7 +148,10 @@ function _load(): string {
 }
 
 /** One pass/fail line per target of issue 6, for each tend launcher. */
-function _targets(tables: Map<_Scenario, Table>): string[][] {
+function _targets(
+  tables: Map<string, Table>,
+  peers: ReadonlySet<string>,
+): string[][] {
   const tends = ["tend-deno", "tend-bun", "tend-bin"];
   const rows: string[][] = [["target", ...tends]];
   const med = (t: Table | undefined, id: string) => {
@@ -176,11 +189,11 @@ function _targets(tables: Map<_Scenario, Table>): string[][] {
   }
   const small = tables.get("flood-small");
   if (small) {
-    const peers = small.rows.filter((r) =>
-      r.id !== "floor" && !r.id.startsWith("tend-") && r.samples.length
+    const measured = small.rows.filter((r) =>
+      peers.has(r.id) && r.samples.length
     );
-    const best = peers.length
-      ? Math.min(...peers.map((r) => median(r.samples)))
+    const best = measured.length
+      ? Math.min(...measured.map((r) => median(r.samples)))
       : undefined;
     rows.push([
       `${small.title}: faster than every peer`,
@@ -239,14 +252,25 @@ async function _main(): Promise<number> {
   const began = new Date();
   if (options.install && !options.quick) installPeers(_log);
   ensureBinary(_log);
-  const all: Contender[] = [...tendContenders(), ...peerContenders()];
-  const contenders = all.filter((c) =>
-    !c.missing && (options.contenders?.has(c.id) ?? true)
+  ensureHelloBinary(_log);
+  const all: Contender[] = [
+    ...tendContenders(),
+    ...baselines(),
+    ...peerContenders(),
+  ];
+  const groups: Record<Contender["kind"], string> = {
+    tend: "tend",
+    peer: "peers",
+    baseline: "baselines",
+  };
+  const wanted = (c: Contender) =>
+    options.contenders === undefined || options.contenders.has(c.id) ||
+    options.contenders.has(groups[c.kind]);
+  const contenders = all.filter((c) => !c.missing && wanted(c));
+  const notes = all.filter((c) => c.missing && wanted(c)).map((c) =>
+    `${c.id}: ${c.missing}; not measured.`
   );
-  const notes = all.filter((c) => c.missing).map((c) =>
-    `${c.id} is not measured: ${c.missing}.`
-  );
-  notes.push(HONCHO_NOTE);
+  for (const note of notes) _log(note);
   const tmp = mkdtempSync(join(tmpdir(), "tend-bench-"));
   const stop = () => {
     const n = sweepAll();
@@ -269,12 +293,20 @@ async function _main(): Promise<number> {
   ];
   console.log(header.join("\n") + "\n");
 
-  const ctx: Ctx = { plan, contenders, log: _log, tmp };
+  const ctx: Ctx = { plan, contenders, log: _log, tmp, idleRssKb: new Map() };
   const tends = contenders.filter((c) => c.kind === "tend");
+  const bases = contenders.filter((c) => c.kind === "baseline");
+  const runners = contenders.filter((c) => c.kind !== "baseline");
   // The smoke test keeps the peers to the headline flood: they are slow to
-  // start, and a minute is the budget.
-  const most = options.quick ? tends : contenders;
-  const tables = new Map<_Scenario, Table>();
+  // start, and a minute is the budget. Peers named with --contenders run
+  // everywhere (a quick check of a peer).
+  const most = options.quick && !options.contenders ? tends : runners;
+  // The baselines join where a bare runtime is a meaningful floor: start-up,
+  // memory, idle CPU, spawning, and the floods with one process (they relay
+  // bytes without prefixes, so the lines of ten processes cannot be told
+  // apart; and they do not stop their children on a signal).
+  const withBases = [...most, ...bases];
+  const tables = new Map<string, Table>();
   try {
     // Warm-up: deno compiles and caches cli.ts on its first run.
     for (const c of contenders) {
@@ -289,30 +321,38 @@ async function _main(): Promise<number> {
     if (bun && !bun.missing) {
       sizes.set("tend-bun", `bun ${sizeMb(bun.version.file)} + sources`);
     }
-    const run = async (name: _Scenario, fn: () => Promise<Table>) => {
+    const run = async (
+      name: _Scenario,
+      fn: () => Promise<Table>,
+      key: string = name,
+    ) => {
       if (!options.only.has(name)) return;
       const table = await fn();
-      tables.set(name, table);
+      tables.set(key, table);
       console.log(renderText(table) + "\n");
     };
     await run("version", () => version(ctx, most, sizes));
-    await run("flood", () => flood(ctx, plan.floodBig, tends));
+    await run("flood", () => flood(ctx, plan.floodBig, [...tends, ...bases]));
     await run("flood-small", () => flood(ctx, plan.floodSmall, contenders));
     await run("flood-modes", () => floodModes(ctx, plan.floodBig, tends));
     await run("ten", () => tenFlood(ctx, most));
-    await run("startup", () => startup(ctx, most));
+    await run("startup", () => startup(ctx, withBases));
     await run("shutdown", () => shutdown(ctx, most, false));
     await run("stubborn", () => shutdown(ctx, most, true));
-    await run("rss", () => idleRss(ctx, most));
-    await run("idle", () => idleCpu(ctx, most));
-    await run("scale", () => scale(ctx, most));
+    await run("rss", () => idleRss(ctx, withBases, 2), "rss2");
+    await run("rss", () => idleRss(ctx, withBases, plan.idleRssProcs));
+    await run("idle", () => idleCpu(ctx, withBases));
+    await run("scale", () => scale(ctx, withBases));
   } finally {
     const left = sweepAll();
     if (left) _log(`killed ${left} leftover processes`);
     rmSync(tmp, { recursive: true, force: true });
   }
   header[1] += `, at end ${_load()}`;
-  const targets = _targets(tables);
+  const targets = _targets(
+    tables,
+    new Set(contenders.filter((c) => c.kind === "peer").map((c) => c.id)),
+  );
   console.log("Targets (issue 6)\n" + _grid(targets, false) + "\n");
   for (const note of notes) console.log(note);
 

@@ -34,7 +34,10 @@ export interface Launch {
   cwd: string;
   /** `null` for /dev/null, `pipe` to read it, or a file path. */
   output: "null" | "pipe" | { file: string };
+  /** Variables added to {@linkcode baseEnv} for this run. */
   env?: Readonly<Record<string, string>>;
+  /** Runs once in {@linkcode finish}, after the run's processes are dead. */
+  cleanup?: () => void;
 }
 
 /** A started runner. */
@@ -48,6 +51,8 @@ export interface Running {
   readonly exited: Promise<number>;
   /** Whether it has exited. */
   readonly done: () => boolean;
+  /** The launch's cleanup, cleared once it ran. */
+  cleanup?: () => void;
 }
 
 /** Environment for every runner: no colours, no TTY tricks. */
@@ -71,7 +76,8 @@ export function baseEnv(): Record<string, string> {
 export function start(launch: Launch): Running {
   const mark = newMark();
   const env: Record<string, string> = {
-    ...(launch.env ?? baseEnv()),
+    ...baseEnv(),
+    ...launch.env,
     [_MARK_VAR]: mark,
   };
   let script: string;
@@ -117,6 +123,7 @@ export function start(launch: Launch): Running {
     startedAt,
     exited,
     done: () => finished,
+    cleanup: launch.cleanup,
   };
 }
 
@@ -201,6 +208,9 @@ export async function finish(run: Running): Promise<void> {
   await within(run.exited, 5000);
   killMarked(run.mark);
   run.child.stdout?.destroy();
+  const cleanup = run.cleanup;
+  run.cleanup = undefined;
+  cleanup?.();
 }
 
 /** Kills whatever any run of this bench left; for exit and Ctrl-C. */
@@ -226,6 +236,58 @@ export function peakRssKb(pid: number): number | undefined {
 /** The process's resident set now, in KiB (VmRSS). */
 export function rssKb(pid: number): number | undefined {
   return _statusField(pid, "VmRSS");
+}
+
+/** The process's name (comm), e.g. `sleep` or `tmux: server`. */
+export function commName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "latin1").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process's private memory (USS) in KiB: resident pages no other
+ * process maps. For a helper forked by the runner, that is what it adds.
+ */
+export function privateKb(pid: number): number | undefined {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "latin1");
+    const clean = /^Private_Clean:\s+(\d+)/m.exec(rollup);
+    const dirty = /^Private_Dirty:\s+(\d+)/m.exec(rollup);
+    return clean && dirty ? Number(clean[1]) + Number(dirty[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// What the bench's apps run; everything else a run started is the runner's.
+const _APP_COMMANDS = new Set(["sh", "dash", "bash", "sleep", "seq", "sed"]);
+
+/**
+ * The runner's helper processes (honcho's one Python process per child,
+ * overmind's tmux server and client): every live process of the run but
+ * the runner and the app's own. Returns their summed private memory and
+ * how many they are. Their shared pages are left out: a fork shares them
+ * with the runner, which the runner's RSS already counts.
+ */
+export function helpersKb(
+  mark: string,
+  runner: number,
+): { kb: number; processes: number } {
+  let kb = 0;
+  let processes = 0;
+  for (const pid of marked(mark)) {
+    if (pid === runner) continue;
+    const name = commName(pid);
+    if (name === undefined || _APP_COMMANDS.has(name)) continue;
+    const uss = privateKb(pid);
+    if (uss === undefined) continue;
+    kb += uss;
+    processes++;
+  }
+  return { kb, processes };
 }
 
 /** User + system CPU time of the process (all threads), in clock ticks. */
@@ -281,14 +343,17 @@ export function wakeupsBetween(
 /**
  * Samples the peak RSS of `pid` every `ms` until `until` settles. VmHWM
  * only grows, so the last sample before exit holds the peak up to then.
+ * Samples of the shell that has not exec'd the runner yet are skipped: a
+ * run too short to be sampled has no peak.
  */
 export function watchPeak(
   pid: number,
   until: Promise<unknown>,
-  ms = 20,
+  ms = 5,
 ): Promise<number | undefined> {
   let peak: number | undefined;
   const sample = () => {
+    if (commName(pid) === "sh") return;
     const kb = peakRssKb(pid);
     if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
   };

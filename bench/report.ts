@@ -58,7 +58,8 @@ function _bare(value: number, unit: Unit): string {
   return formatValue(value, unit).replace(/ (s|ms|MB)$/, "");
 }
 
-function _ratio(value: number, base: number | undefined): string {
+/** `value` over `base`, as `1.23×` (`12×` from ten up); `–` without a base. */
+export function formatRatio(value: number, base: number | undefined): string {
   if (base === undefined || base <= 0 || !Number.isFinite(value)) return "–";
   const r = value / base;
   return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`;
@@ -94,8 +95,8 @@ export function cells(table: Table): string[][] {
       );
       if (table.ratios) {
         line.push(
-          row.id === "floor" ? "1.00×" : _ratio(m, floor),
-          _ratio(m, tend),
+          row.id === "floor" ? "1.00×" : formatRatio(m, floor),
+          formatRatio(m, tend),
         );
       }
     }

@@ -18,10 +18,12 @@ import {
   type Parsed,
   parseStamped,
   type Proc,
+  type Runtime,
 } from "./contenders.ts";
 import {
   cpuTicks,
   finish,
+  helpersKb,
   type Launch,
   LineWatch,
   marked,
@@ -34,7 +36,7 @@ import {
   watchPeak,
   within,
 } from "./proc.ts";
-import { median, type Row, type Table } from "./report.ts";
+import { formatRatio, median, type Row, type Table } from "./report.ts";
 
 /** How much work each scenario does. */
 export interface Plan {
@@ -49,6 +51,7 @@ export interface Plan {
   tenReps: number;
   startupReps: number;
   shutdownReps: number;
+  /** Processes of the large idle-memory app (the small one has 2). */
   idleRssProcs: number;
   idleRssReps: number;
   /** Seconds of the idle CPU window. */
@@ -106,12 +109,16 @@ export interface Ctx {
   log: (line: string) => void;
   /** A scratch directory, removed at the end. */
   tmp: string;
+  /** Each tend launcher's RSS idle with 2 sleeping processes, once measured. */
+  idleRssKb: Map<string, number>;
 }
 
 /** A contender or the floor, as one scenario runs it. */
 interface _Entry {
   id: string;
   floor: boolean;
+  kind?: Contender["kind"];
+  runtime?: Runtime;
   cmd: (app: App) => Cmd;
   parse: (line: string) => Parsed | undefined;
 }
@@ -130,7 +137,14 @@ function _entries(
     });
   }
   for (const c of contenders) {
-    out.push({ id: c.id, floor: false, cmd: c.start, parse: c.parse });
+    out.push({
+      id: c.id,
+      floor: false,
+      kind: c.kind,
+      runtime: c.runtime,
+      cmd: c.start,
+      parse: c.parse,
+    });
   }
   return out;
 }
@@ -143,7 +157,7 @@ function _order<T>(items: readonly T[], rep: number): T[] {
 
 function _launch(entry: _Entry, app: App, output: Launch["output"]): Running {
   const cmd = entry.cmd(app);
-  return start({ file: cmd.file, args: cmd.args, cwd: app.dir, output });
+  return start({ ...cmd, cwd: app.dir, output });
 }
 
 function _newDir(ctx: Ctx, name: string): string {
@@ -166,7 +180,8 @@ function _mb(kb: number): number {
   return kb / 1024;
 }
 
-const _ANSI = new RegExp("\x1b\\[[0-9;]*m", "g");
+// Colours and other CSI sequences, and OSC ones (a window title).
+const _ANSI = new RegExp("\x1b\\[[0-9;?]*[A-Za-z]|\x1b\\][^\x07]*\x07", "g");
 
 /** How many lines arrived intact and in order, and how many were broken. */
 export interface Delivery {
@@ -180,7 +195,8 @@ export interface Delivery {
  * delivered when it is exactly prefix + the next number (or a later one:
  * gaps are lost lines). Digits that are not such a line (a fragment, two
  * lines glued together, a line printed twice) count as torn. The runner's
- * own messages are skipped.
+ * own messages are skipped. A line without a prefix (a baseline relaying
+ * bytes) belongs to the only process when there is one.
  */
 export function checkLines(
   text: string,
@@ -188,6 +204,7 @@ export function checkLines(
   expected: ReadonlyMap<string, number>,
 ): Delivery {
   const next = new Map([...expected.keys()].map((k) => [k, 1]));
+  const only = expected.size === 1 ? [...expected.keys()][0] : undefined;
   let delivered = 0;
   let torn = 0;
   let total = 0;
@@ -200,7 +217,10 @@ export function checkLines(
     start = end + 1;
     if (line === "") continue;
     if (line.includes("\x1b")) line = line.replace(_ANSI, "");
-    const parsed = parse(line);
+    let parsed = parse(line);
+    if (parsed?.name === "") {
+      parsed = only === undefined ? undefined : { ...parsed, name: only };
+    }
     const want = parsed && next.get(parsed.name);
     if (!parsed) {
       // A fragment of a line, without its prefix.
@@ -226,6 +246,76 @@ function _deliveryCells(row: Row, d: Delivery | undefined): void {
     ? "all"
     : `${d.delivered}/${d.expected}`;
   row.extra["torn"] = String(d.torn);
+}
+
+/** An app of `count` processes that print READY and sleep. */
+function _sleepers(dir: string, count: number, prefix = "i"): App {
+  return makeApp(
+    dir,
+    Array.from({ length: count }, (_, i) => ({
+      type: `${prefix}${i + 1}`,
+      command: "echo READY; exec sleep 3600",
+    })),
+  );
+}
+
+/** A runner's memory, idle. */
+interface _Memory {
+  /** RSS of the runner process. */
+  rssKb: number;
+  /** Private memory of its helper processes, and how many they are. */
+  helpers: { kb: number; processes: number };
+}
+
+/** Runs `app` until every process printed READY, waits 1 s, reads memory. */
+function _idleMemory(
+  entry: _Entry,
+  app: App,
+): Promise<_Memory | undefined> {
+  return _withReady(entry, app, app.procs.length, 60_000, async (run) => {
+    await sleep(1000);
+    const kb = rssKb(run.pid);
+    return kb === undefined
+      ? undefined
+      : { rssKb: kb, helpers: helpersKb(run.mark, run.pid) };
+  });
+}
+
+const _OWN = "× own runtime";
+
+/** The sentence on the baselines, for tables that have them. */
+function _helloNote(entries: readonly _Entry[], doing: string): string {
+  return entries.some((e) => e.kind === "baseline")
+    ? ` hello-*: bench/hello.mjs ${doing} on each runtime; ${_OWN}: over the hello on the same runtime.`
+    : "";
+}
+
+/**
+ * Fills the "× own runtime" cells: each contender's median over that of the
+ * baseline on the same runtime (tend-deno over hello-deno, node-foreman
+ * over hello-node). Returns whether any cell was filled.
+ */
+function _ownRuntime(
+  entries: readonly _Entry[],
+  rows: ReadonlyMap<string, Row>,
+): boolean {
+  const base = new Map<Runtime, { id: string; median: number }>();
+  for (const e of entries) {
+    const samples = rows.get(e.id)?.samples ?? [];
+    if (e.kind === "baseline" && e.runtime && samples.length) {
+      base.set(e.runtime, { id: e.id, median: median(samples) });
+    }
+  }
+  let filled = false;
+  for (const e of entries) {
+    if (e.kind === "baseline" || !e.runtime) continue;
+    const row = rows.get(e.id)!;
+    const b = base.get(e.runtime);
+    if (!b || b.median <= 0 || !row.samples.length) continue;
+    row.extra[_OWN] = `${formatRatio(median(row.samples), b.median)} ${b.id}`;
+    filled = true;
+  }
+  return filled;
 }
 
 /** One flood run: seconds to exit and the runner's peak RSS. */
@@ -262,6 +352,17 @@ export async function flood(
   const rows = _rows(entries);
   const deadline = 20_000 + n / 20;
   const expected = new Map([["a.1", n]]);
+  // Each tend launcher's RSS idle with two sleeping processes (the "rss"
+  // scenario's small app): the flood's peak over it is what the flood costs.
+  const idleKb = ctx.idleRssKb;
+  let sleepers: App | undefined;
+  for (const entry of entries) {
+    if (entry.kind !== "tend" || idleKb.has(entry.id)) continue;
+    sleepers ??= _sleepers(mkdtempSync(join(dir, "idle-")), 2);
+    const memory = await _idleMemory(entry, sleepers);
+    if (memory) idleKb.set(entry.id, memory.rssKb);
+  }
+  const withIdle = entries.some((e) => e.kind === "tend" && idleKb.has(e.id));
   // A first run per contender writes to a file to count what arrives; it
   // also warms caches before the timed runs.
   for (const entry of entries) {
@@ -299,17 +400,36 @@ export async function flood(
     }
   }
   for (const [id, kbs] of peaks) {
-    rows.get(id)!.extra["peak RSS"] = `${_mb(median(kbs)).toFixed(0)} MB`;
+    const row = rows.get(id)!;
+    const peak = median(kbs);
+    row.extra["peak RSS"] = `${_mb(peak).toFixed(0)} MB`;
+    const idle = idleKb.get(id);
+    if (idle !== undefined) {
+      row.extra["idle RSS"] = `${_mb(idle).toFixed(0)} MB`;
+      row.extra["peak − idle"] = `${_mb(peak - idle).toFixed(0)} MB`;
+    }
   }
   rmSync(dir, { recursive: true, force: true });
+  const extras = [
+    ...(_ownRuntime(entries, rows) ? [_OWN] : []),
+    "peak RSS",
+    ...(withIdle ? ["idle RSS", "peak − idle"] : []),
+    "lines",
+    "torn",
+  ];
   return {
     title: `Flood ${label} lines`,
     description:
       `one process runs \`seq ${n}\`; runner output to /dev/null; time from launch to exit. ` +
-      `Floor: \`seq ${n} | sed 's/^/00:00:00 a.1 | /'\`. lines/torn from a run into a file.`,
+      `Floor: \`seq ${n} | sed 's/^/00:00:00 a.1 | /'\`. lines/torn from a run into a file; ` +
+      `peak RSS of the runner process (median over the timed runs)` +
+      (withIdle
+        ? `; idle RSS: the same tend launcher with 2 sleeping processes, and the peak over it.`
+        : ".") +
+      _helloNote(entries, "relaying the bytes unchanged"),
     unit: "s",
     rows: [...rows.values()],
-    extras: ["peak RSS", "lines", "torn"],
+    extras,
     ratios: true,
   };
 }
@@ -447,10 +567,11 @@ export async function startup(
   return {
     title: "Startup",
     description:
-      "one process `echo READY`; time from launch until its line reaches the bench. Floor: `sh -c 'echo READY'`.",
+      "one process `echo READY`; time from launch until its line reaches the bench. Floor: `sh -c 'echo READY'`." +
+      _helloNote(entries, "launching it with node:child_process"),
     unit: "ms",
     rows: [...rows.values()],
-    extras: [],
+    extras: _ownRuntime(entries, rows) ? [_OWN] : [],
     ratios: true,
   };
 }
@@ -467,9 +588,11 @@ export async function shutdown(
     command: "echo READY; exec sleep 3600",
   }));
   if (stubborn) {
+    // Runners stop with SIGTERM (tend, foreman, honcho, forego) or SIGINT
+    // (hivemind, overmind, node-foreman): this one ignores both.
     procs[0] = {
       type: "s1",
-      command: "trap '' TERM; echo READY; exec sleep 3600",
+      command: "trap '' INT TERM; echo READY; exec sleep 3600",
     };
   }
   const app = makeApp(dir, procs, 1);
@@ -515,7 +638,7 @@ export async function shutdown(
   return {
     title: stubborn ? "Shutdown, one child ignores SIGTERM" : "Shutdown",
     description: stubborn
-      ? "3 processes, one with `trap '' TERM`; stop timeout 1 s; SIGTERM to the runner until it exits; processes still running 0.2 s later."
+      ? "3 processes, one with `trap '' INT TERM`; stop timeout 1 s (goreman has none: 10 s; honcho: 5 s); SIGTERM to the runner until it exits; processes still running 0.2 s later."
       : "3 processes that exit on SIGTERM; SIGTERM to the runner until it exits; processes still running 0.2 s later.",
     unit: "ms",
     rows: [...rows.values()],
@@ -524,40 +647,64 @@ export async function shutdown(
   };
 }
 
-/** Scenario 5b: the runner's RSS with many idle processes. */
+/**
+ * Scenario 5: the runner's memory with `count` idle processes: the RSS of
+ * the runner process and, for runners with helper processes (honcho forks
+ * one Python process per child, overmind runs a tmux server and client),
+ * the private memory those add.
+ */
 export async function idleRss(
   ctx: Ctx,
   contenders: readonly Contender[],
+  count: number,
 ): Promise<Table> {
-  const count = ctx.plan.idleRssProcs;
-  const dir = _newDir(ctx, "rss");
-  const procs = Array.from({ length: count }, (_, i) => ({
-    type: `i${i + 1}`,
-    command: "echo READY; exec sleep 3600",
-  }));
-  const app = makeApp(dir, procs);
+  const dir = _newDir(ctx, `rss${count}`);
+  const app = _sleepers(dir, count);
   const entries = _entries(contenders);
   const rows = _rows(entries);
+  const totals = new Map<string, number[]>();
+  const helpers = new Map<string, number>();
   for (let rep = 0; rep < ctx.plan.idleRssReps; rep++) {
     for (const entry of _order(entries, rep)) {
       const row = rows.get(entry.id)!;
-      const kb = await _withReady(entry, app, count, 60_000, async (run) => {
-        await sleep(1000);
-        return rssKb(run.pid);
-      });
-      if (kb === undefined) _fail(row, "never ready");
-      else row.samples.push(_mb(kb));
+      const memory = await _idleMemory(entry, app);
+      if (memory === undefined) {
+        _fail(row, "never ready");
+        continue;
+      }
+      row.samples.push(_mb(memory.rssKb));
+      const total = memory.rssKb + memory.helpers.kb;
+      totals.set(entry.id, [...(totals.get(entry.id) ?? []), total]);
+      helpers.set(
+        entry.id,
+        Math.max(helpers.get(entry.id) ?? 0, memory.helpers.processes),
+      );
     }
   }
-  ctx.log(`idle RSS: done`);
+  const anyHelpers = [...helpers.values()].some((n) => n > 0);
+  for (const [id, kbs] of totals) {
+    const row = rows.get(id)!;
+    row.extra["with helpers"] = `${_mb(median(kbs)).toFixed(1)} MB`;
+    row.extra["processes"] = String(1 + (helpers.get(id) ?? 0));
+  }
+  const own = _ownRuntime(entries, rows);
+  ctx.log(`idle RSS, ${count} processes: done`);
   rmSync(dir, { recursive: true, force: true });
   return {
     title: `Memory with ${count} idle processes`,
     description:
-      `RSS of the runner process 1 s after all ${count} processes printed their first line.`,
+      `RSS of the runner process 1 s after all ${count} processes printed their first line` +
+      (anyHelpers
+        ? `; with helpers: plus the private memory (USS) of every other process the runner added ` +
+          `(not the app's sh/sleep), and the runner's process count`
+        : "") +
+      "." + _helloNote(entries, "holding the same children"),
     unit: "MB",
     rows: [...rows.values()],
-    extras: [],
+    extras: [
+      ...(anyHelpers ? ["with helpers", "processes"] : []),
+      ...(own ? [_OWN] : []),
+    ],
     ratios: true,
   };
 }
@@ -572,11 +719,7 @@ export async function idleCpu(
   contenders: readonly Contender[],
 ): Promise<Table> {
   const dir = _newDir(ctx, "idle");
-  const procs = Array.from({ length: 10 }, (_, i) => ({
-    type: `q${i + 1}`,
-    command: "echo READY; exec sleep 3600",
-  }));
-  const app = makeApp(dir, procs);
+  const app = _sleepers(dir, 10, "q");
   const entries = _entries(contenders);
   const rows = _rows(entries);
   const wakes = new Map<string, number[]>();
@@ -588,7 +731,7 @@ export async function idleCpu(
     });
     try {
       await Promise.all(runs.map(async ({ entry, watch }) => {
-        if (await within(watch.wait(procs.length), 60_000) === undefined) {
+        if (await within(watch.wait(app.procs.length), 60_000) === undefined) {
           _fail(rows.get(entry.id)!, "never ready");
         }
       }));
@@ -642,11 +785,7 @@ export async function scale(
 ): Promise<Table> {
   const count = ctx.plan.scaleProcs;
   const dir = _newDir(ctx, "scale");
-  const procs = Array.from({ length: count }, (_, i) => ({
-    type: `p${i + 1}`,
-    command: "echo READY; exec sleep 3600",
-  }));
-  const app = makeApp(dir, procs);
+  const app = _sleepers(dir, count, "p");
   const entries = _entries(
     contenders,
     () =>
