@@ -26,6 +26,8 @@ import { type Libc, libc, onChildSignal } from "./runtime.ts";
 
 /** The variable every process tend starts gets: tend's pid. */
 export const MARK_VARIABLE = "TEND_PID";
+/** How often the last strays are looked for while tend finishes. */
+const _SWEEP_MS = 20;
 
 /** Looks after the processes that left tend's process groups. */
 export class Reaper {
@@ -99,6 +101,32 @@ export class Reaper {
       }
     }
     return targets;
+  }
+
+  /**
+   * Stops the strays once nothing else runs: `signal` now, SIGKILL at
+   * `deadline`, and settles once none is left (or a second after SIGKILL,
+   * for a process the kernel cannot kill). `report` hears each signal sent.
+   */
+  async sweep(
+    deadline: number,
+    report: (signal: NodeJS.Signals, pids: number[]) => void,
+  ): Promise<void> {
+    const none = new Set<number>();
+    let killedAt = 0;
+    for (;;) {
+      this.reap();
+      const stopped = this.signalStrays(none, "SIGTERM");
+      if (stopped.length > 0) report("SIGTERM", stopped);
+      if (this.strays(none).length === 0) return;
+      const now = Date.now();
+      if (killedAt === 0 && now >= deadline) {
+        report("SIGKILL", this.signalStrays(none, "SIGKILL"));
+        killedAt = now;
+      }
+      if (killedAt !== 0 && now - killedAt > 1000) return;
+      await new Promise((r) => setTimeout(r, _SWEEP_MS));
+    }
   }
 
   /** Reaps every adopted orphan that has exited; leaves the rest alone. */

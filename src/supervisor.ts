@@ -19,68 +19,35 @@ import { Child, type ChildEnd, type Signal } from "./_child.ts";
 import { MARK_VARIABLE, Reaper } from "./_reaper.ts";
 import { Watchdog } from "./_watchdog.ts";
 import type { TendEvent } from "./events.ts";
-import type { Instance } from "./formation.ts";
 import type { Printer } from "./output.ts";
 import {
   ManagedProcess,
   type ProcessInfo,
   type ProcessState,
 } from "./process_state.ts";
+import { TendError } from "./errors.ts";
 import { signalStatus } from "./status.ts";
+import {
+  DEFAULT_TIMEOUT,
+  RESTART_MAX_DELAY,
+  RESTART_MIN_DELAY,
+  RESTART_RESET_AFTER,
+  selected,
+  SIGNAL_WINDOW,
+  type SupervisorOptions,
+  type TypeSelection,
+} from "./policy.ts";
 
 export type { ProcessInfo, ProcessState, Signal };
-
-/** A set of process types, or every type. */
-export type TypeSelection = "all" | ReadonlySet<string>;
-
-/** Options for {@linkcode Supervisor}. */
-export interface SupervisorOptions {
-  /** The instances to run, from `plan()` or `loadProject()`. */
-  instances: readonly Instance[];
-  /** The environment every instance gets; `PORT` and `PS` are added. */
-  env: Readonly<Record<string, string>>;
-  /** Where output and events go. */
-  printer: Printer;
-  /** Working directory of the processes (default: tend's). */
-  cwd?: string;
-  /** Milliseconds between the stop signal and SIGKILL (default 5000). */
-  timeout?: number;
-  /** Types whose output is not printed (it is still read). */
-  quiet?: TypeSelection;
-  /** Types that may exit without stopping the others. */
-  canDie?: TypeSelection;
-  /** Types restarted with exponential backoff when they exit. */
-  restart?: TypeSelection;
-  /** Restarts per instance before an exit counts as final (default: no limit). */
-  maxRestarts?: number;
-  /** The first signal each type gets at shutdown (default SIGTERM). */
-  stopSignals?: ReadonlyMap<string, Signal>;
-  /**
-   * Make tend a child subreaper (Linux, through FFI) and reap the orphans
-   * it adopts: right for a process that runs nothing else, such as the
-   * `tend` command (default false: an embedding program's own children
-   * would be reaped too).
-   */
-  adoptOrphans?: boolean;
-}
-
-/** Milliseconds from the stop signal to SIGKILL unless told otherwise. */
-export const DEFAULT_TIMEOUT = 5000;
-/** First backoff delay before a restart, in milliseconds. */
-export const RESTART_MIN_DELAY = 100;
-/** Longest backoff delay before a restart, in milliseconds. */
-export const RESTART_MAX_DELAY = 30_000;
-/** An instance that stayed up this long restarts with the first delay again. */
-export const RESTART_RESET_AFTER = 10_000;
-
-/**
- * Stop signals closer together than this count as one. A terminal's Ctrl-C
- * reaches tend and the wrapper that started it (`deno task`), which sends
- * its own copy within a millisecond; a person's second Ctrl-C comes later.
- */
-export const SIGNAL_WINDOW = 100;
-/** How often the last stragglers are looked for while tend finishes. */
-const _SWEEP_MS = 20;
+export {
+  DEFAULT_TIMEOUT,
+  RESTART_MAX_DELAY,
+  RESTART_MIN_DELAY,
+  RESTART_RESET_AFTER,
+  SIGNAL_WINDOW,
+  type SupervisorOptions,
+  type TypeSelection,
+};
 
 /** What a process does when its run ends: the policies, or a request. */
 type _Next = "policy" | "stop" | "restart";
@@ -91,10 +58,6 @@ interface _Entry {
   next: _Next;
   delay: number;
   timer?: ReturnType<typeof setTimeout>;
-}
-
-function _selected(selection: TypeSelection | undefined, type: string) {
-  return selection === "all" || (selection?.has(type) ?? false);
 }
 
 /**
@@ -145,6 +108,74 @@ export class Supervisor {
   /** A snapshot of every process, in plan order. */
   processes(): ProcessInfo[] {
     return this.#entries.map((e) => e.proc.info());
+  }
+
+  /**
+   * Restarts the instances `target` names (`web.1`, or every instance of
+   * type `web`): each is stopped as at shutdown (its stop signal, SIGKILL
+   * after the timeout) and started again with the same `PORT` and
+   * environment; one that is not running just starts. The others run on.
+   * Returns the instances it applied to; throws a {@linkcode TendError}
+   * for a name that is neither an instance nor a type.
+   */
+  restartProcess(target: string): ProcessInfo[] {
+    return this.#request(target, "restart");
+  }
+
+  /**
+   * Stops the instances `target` names and keeps them stopped, without
+   * stopping the others (their end is not an exit that stops the rest).
+   */
+  stopProcess(target: string): ProcessInfo[] {
+    return this.#request(target, "stop");
+  }
+
+  /** Starts the instances `target` names that are stopped or ended. */
+  startProcess(target: string): ProcessInfo[] {
+    return this.#request(target, "start");
+  }
+
+  /** Applies a request to each instance `target` names: a transition each. */
+  #request(
+    target: string,
+    action: "restart" | "stop" | "start",
+  ): ProcessInfo[] {
+    const entries = this.#entries.filter((e) =>
+      e.proc.name === target || e.proc.instance.type === target
+    );
+    if (entries.length === 0) {
+      throw new TendError({
+        message: `no process "${target}" (processes: ${
+          this.#entries.map((e) => e.proc.name).join(", ")
+        })`,
+      });
+    }
+    if (this.#stopping) {
+      throw new TendError({ message: "tend is stopping" });
+    }
+    for (const entry of entries) {
+      const { proc } = entry;
+      if (action !== "start" && proc.is("starting", "running")) {
+        this.#emit({
+          event: "message",
+          text: `${proc.name}: ${action} requested`,
+        });
+        entry.next = action;
+        this.#stopRun(entry, this.#stopSignal(entry));
+      } else if (action !== "start" && proc.is("stopping", "exited")) {
+        entry.next = action;
+      } else if (action === "stop" && proc.is("waiting", "backoff")) {
+        clearTimeout(entry.timer);
+        proc.to("stopped");
+      } else if (
+        action !== "stop" && proc.is("backoff", "stopped", "done")
+      ) {
+        clearTimeout(entry.timer);
+        if (action === "restart" && proc.is("done")) proc.restarts++;
+        this.#start(entry);
+      }
+    }
+    return entries.map((e) => e.proc.info());
   }
 
   /**
@@ -270,7 +301,7 @@ export class Supervisor {
     const { instance } = proc;
     proc.to("starting");
     entry.next = "policy";
-    const quiet = _selected(this.#options.quiet, instance.type);
+    const quiet = selected(this.#options.quiet, instance.type);
     const child: Child = new Child({
       command: instance.command,
       cwd: this.#options.cwd,
@@ -328,8 +359,10 @@ export class Supervisor {
     }
     if (this.#stopping) proc.to("done");
     else if (entry.next === "stop") proc.to("stopped");
-    else if (entry.next === "restart") this.#start(entry);
-    else this.#applyPolicy(entry, end.status);
+    else if (entry.next === "restart") {
+      proc.restarts++;
+      this.#start(entry);
+    } else this.#applyPolicy(entry, end.status);
     this.#check();
   }
 
@@ -338,7 +371,7 @@ export class Supervisor {
     const { proc } = entry;
     const type = proc.instance.type;
     const max = this.#options.maxRestarts ?? Infinity;
-    if (_selected(this.#options.restart, type) && proc.restarts < max) {
+    if (selected(this.#options.restart, type) && proc.restarts < max) {
       if (Date.now() - (proc.startedAt ?? 0) >= RESTART_RESET_AFTER) {
         entry.delay = RESTART_MIN_DELAY;
       }
@@ -354,7 +387,7 @@ export class Supervisor {
       return;
     }
     proc.to("done");
-    if (!_selected(this.#options.canDie, type)) this.shutdown(status);
+    if (!selected(this.#options.canDie, type)) this.shutdown(status);
   }
 
   /**
@@ -366,34 +399,15 @@ export class Supervisor {
     if (!this.#entries.every((e) => e.proc.is("done"))) return;
     this.#finishing = true;
     const resolve = this.#resolve;
-    this.#sweep().then(async () => {
+    const deadline = this.#deadline ??
+      Date.now() + (this.#options.timeout ?? DEFAULT_TIMEOUT);
+    this.#reaper.sweep(deadline, (signal, pids) => {
+      if (pids.length > 0) this.#emit({ event: "strays", signal, pids });
+    }).then(async () => {
       this.#watchdog?.close();
       this.#reaper.close();
       await this.#printer.sink.flush();
       resolve(this.#status ?? 0);
     });
-  }
-
-  /**
-   * Stops the strays: their stop signal now, SIGKILL at the deadline, and
-   * settles once none is left (or a second after SIGKILL, for a process
-   * the kernel cannot kill).
-   */
-  async #sweep(): Promise<void> {
-    const deadline = this.#deadline ??
-      Date.now() + (this.#options.timeout ?? DEFAULT_TIMEOUT);
-    let killedAt = 0;
-    for (;;) {
-      this.#reaper.reap();
-      this.#signalStrays("SIGTERM");
-      if (this.#reaper.strays(new Set()).length === 0) return;
-      const now = Date.now();
-      if (killedAt === 0 && now >= deadline) {
-        this.#signalStrays("SIGKILL");
-        killedAt = now;
-      }
-      if (killedAt !== 0 && now - killedAt > 1000) return;
-      await new Promise((r) => setTimeout(r, _SWEEP_MS));
-    }
   }
 }

@@ -61,3 +61,43 @@ describe("Supervisor.processes", () => {
     );
   });
 });
+
+describe("Supervisor requests", () => {
+  it("restarts one instance with a new pid, stops one and keeps it stopped", async () => {
+    const sink = new QueuedSink(() => Promise.resolve());
+    const instances = plan([
+      { name: "a", command: "sleep 30", line: 1 },
+      { name: "b", command: "sleep 30", line: 2 },
+    ]);
+    const supervisor = new Supervisor({
+      instances,
+      env: { PATH: "/usr/bin:/bin" },
+      printer: new Printer(sink, instances.map((i) => i.name)),
+      timeout: 1000,
+    });
+    const done = supervisor.run();
+    const waitFor = async (test: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!test() && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(test());
+    };
+    const [a, b] = supervisor.processes();
+    supervisor.restartProcess("a");
+    await waitFor(() => {
+      const now = supervisor.processes()[0];
+      return now.state === "running" && now.pid !== a.pid;
+    });
+    assert.equal(supervisor.processes()[0].restarts, 1);
+    assert.equal(supervisor.processes()[1].pid, b.pid, "b kept its pid");
+    supervisor.stopProcess("b.1");
+    await waitFor(() => supervisor.processes()[1].state === "stopped");
+    assert.equal(supervisor.processes()[0].state, "running", "a runs on");
+    assert.throws(() => supervisor.stopProcess("nope"), /no process "nope"/);
+    supervisor.startProcess("b");
+    assert.equal(supervisor.processes()[1].state, "running");
+    supervisor.stop("SIGTERM");
+    assert.equal(await done, 143);
+  });
+});
