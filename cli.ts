@@ -158,6 +158,8 @@ async function _export(flags: Flags, positionals: string[]): Promise<number> {
     app: flags.app ?? basename(project.appRoot),
     appRoot: project.appRoot,
     instances: project.instances,
+    order: project.order,
+    ready: project.ready,
     env: Object.fromEntries(project.files),
     user: flags.user,
     logDir: flags.log === undefined ? undefined : resolve(flags.log),

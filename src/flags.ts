@@ -43,6 +43,10 @@ export interface Flags {
   restart?: string[];
   maxRestarts?: string;
   stopSignal?: string[];
+  after?: string[];
+  ready?: string[];
+  readyTimeout?: string;
+  noRelease?: boolean;
   showSecrets?: boolean;
   app?: string;
   user?: string;
@@ -248,6 +252,36 @@ export const FLAGS: readonly FlagSpec[] = [
     repeat: true,
     commands: ["start"],
     help: "first signal for a type at shutdown (default TERM)",
+  },
+  {
+    long: "after",
+    key: "after",
+    value: "TYPE=DEP[,DEP]",
+    repeat: true,
+    commands: _FORMATION,
+    help: "start TYPE once DEP is ready; stop it before DEP",
+  },
+  {
+    long: "ready",
+    key: "ready",
+    value: "TYPE=PROBE",
+    repeat: true,
+    commands: _FORMATION,
+    help:
+      "when TYPE is ready: tcp, tcp:[HOST:]PORT, http:PATH, exec:CMD, log:REGEX",
+  },
+  {
+    long: "ready-timeout",
+    key: "readyTimeout",
+    value: "SECONDS",
+    commands: ["start"],
+    help: "stop everything if a probe has not passed by then (default 60)",
+  },
+  {
+    long: "no-release",
+    key: "noRelease",
+    commands: _FORMATION,
+    help: "do not run the Procfile's release type first",
   },
   {
     long: "all",

@@ -90,7 +90,8 @@ export interface PlanOptions {
 /**
  * Plans the instances to run. The k-th type started (0-based) gets ports
  * from `basePort + 100*k`; its instance i (0-based) adds i. A type with a
- * count of 0 is not run and takes no port block. An unknown type in `only`
+ * count of 0 is not run and takes no port block; `release` runs once, with
+ * the base port, and takes no block either. An unknown type in `only`
  * is a {@linkcode TendError} (exit status 1); a port above 65535 is a
  * {@linkcode UsageError} (the base port or the counts are too high).
  *
@@ -130,9 +131,25 @@ export function plan(
   const instances: Instance[] = [];
   let k = 0;
   for (const name of names) {
-    const count = formation.get(name) ?? fallback;
+    // `release` runs once, alone, before the rest: it takes the base port
+    // and no port block, so `web` keeps 5000 as under Heroku.
+    const once = name === "release";
+    const count = Math.min(
+      formation.get(name) ?? fallback,
+      once ? 1 : Infinity,
+    );
     if (count === 0) continue;
     const entry = byName.get(name)!;
+    if (once) {
+      instances.push({
+        type: name,
+        index: 1,
+        name: `${name}.1`,
+        command: entry.command,
+        port: base,
+      });
+      continue;
+    }
     const last = base + 100 * k + count - 1;
     if (last > 65535) {
       // Else the process gets a PORT it can never bind, and fails obscurely.

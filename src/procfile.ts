@@ -21,10 +21,29 @@ export interface ProcfileEntry {
   line: number;
 }
 
+/**
+ * One setting of a `#tend TYPE key=value` line: honcho, foreman and Heroku
+ * read the line as a comment, tend reads it as settings for TYPE.
+ */
+export interface ProcfileDirective {
+  /** The process type it is about. */
+  type: string;
+  /** The setting: `ready` or `after`. */
+  key: string;
+  /** Its value, unquoted. */
+  value: string;
+  /** The 1-based line. */
+  line: number;
+  /** The 1-based column of `key`. */
+  column: number;
+}
+
 /** What {@linkcode checkProcfile} found: the valid entries and every problem. */
 export interface ProcfileCheck {
   /** Entries that parsed, in file order (duplicates after the first dropped). */
   entries: ProcfileEntry[];
+  /** The settings of `#tend` lines, in file order. */
+  directives: ProcfileDirective[];
   /** Every problem, in line order. Empty when the file is valid. */
   problems: Problem[];
 }
@@ -34,6 +53,7 @@ export interface ProcfileCheck {
 const _ENTRY = /^([A-Za-z0-9_-]+):[ \t]*([^]*)$/;
 const _NAME = /^[A-Za-z0-9_-]+$/;
 const _BLANK = /^[ \t]*(?:#|$)/;
+const _DIRECTIVE = /^#tend(?:[ \t]|$)/;
 // C0 controls but tab (LF and CR end lines), DEL and the C1 controls: no
 // editor shows them, and `sh -c` cannot even take a NUL.
 // deno-lint-ignore no-control-regex -- matching control characters is the point
@@ -64,13 +84,14 @@ export function checkProcfile(
   path = "Procfile",
 ): ProcfileCheck {
   const entries: ProcfileEntry[] = [];
+  const directives: ProcfileDirective[] = [];
   const problems: Problem[] = [];
   let text: string;
   if (typeof input === "string") text = input;
   else {
     const decoded = decodeUtf8(input);
     if (typeof decoded !== "string") {
-      return { entries, problems: [{ path, ...decoded }] };
+      return { entries, directives, problems: [{ path, ...decoded }] };
     }
     text = decoded;
   }
@@ -83,6 +104,13 @@ export function checkProcfile(
     const control = _CONTROL.exec(raw);
     if (control) {
       problems.push({ path, line, ..._control(raw, control.index) });
+      return;
+    }
+    if (_DIRECTIVE.test(raw)) {
+      const found = _directive(raw, line);
+      if (typeof found === "string") {
+        problems.push({ path, line, message: found });
+      } else directives.push(...found);
       return;
     }
     if (_BLANK.test(raw)) return;
@@ -113,7 +141,52 @@ export function checkProcfile(
     seen.set(name, line);
     entries.push({ name, command, line });
   });
-  return { entries, problems };
+  return { entries, directives, problems };
+}
+
+/**
+ * The settings of one `#tend TYPE key=value...` line, or what is wrong
+ * with it. A value may be double-quoted to hold spaces.
+ */
+function _directive(raw: string, line: number): ProcfileDirective[] | string {
+  const words: { text: string; column: number }[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|[^ \t"]+/g;
+  const at = "#tend".length;
+  const body = raw.slice(at);
+  let word: { text: string; column: number } | undefined;
+  let last = -1;
+  for (const m of body.matchAll(re)) {
+    const text = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[0];
+    const column = at + m.index + 1;
+    // Pieces with no space between them are one word: `ready="a b"`.
+    if (word && m.index === last) word.text += text;
+    else words.push(word = { text, column });
+    last = m.index + m[0].length;
+  }
+  const [type, ...settings] = words;
+  if (!type || !_NAME.test(type.text)) {
+    return '"#tend" needs a process type, then key=value settings, e.g. "#tend web ready=tcp"';
+  }
+  if (settings.length === 0) {
+    return `"#tend ${type.text}" has no settings (e.g. ready=tcp, after=db)`;
+  }
+  const out: ProcfileDirective[] = [];
+  for (const setting of settings) {
+    const eq = setting.text.indexOf("=");
+    if (eq <= 0) {
+      return `expected key=value after "#tend ${type.text}", got ${
+        quote(setting.text)
+      }`;
+    }
+    out.push({
+      type: type.text,
+      key: setting.text.slice(0, eq),
+      value: setting.text.slice(eq + 1),
+      line,
+      column: setting.column,
+    });
+  }
+  return out;
 }
 
 function _isBlank(c: number): boolean {

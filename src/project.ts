@@ -20,7 +20,7 @@
  */
 import { dirname, isAbsolute, resolve } from "node:path";
 import { readInput } from "./_input.ts";
-import { type Problem, TendError } from "./errors.ts";
+import { type Problem, TendError, UsageError } from "./errors.ts";
 import { findAssignment } from "./dotenv.ts";
 import {
   DEFAULT_EXAMPLE_FILE,
@@ -35,7 +35,13 @@ import {
   parsePort,
   plan,
 } from "./formation.ts";
-import { checkProcfile, type ProcfileEntry } from "./procfile.ts";
+import { RELEASE, resolveReadiness } from "./order.ts";
+import type { Probe } from "./probe.ts";
+import {
+  checkProcfile,
+  type ProcfileCheck,
+  type ProcfileEntry,
+} from "./procfile.ts";
 
 /** What {@linkcode loadProject} needs; every field is optional. */
 export interface ProjectOptions {
@@ -51,6 +57,12 @@ export interface ProjectOptions {
   formation?: string;
   /** The types to run, in this order (default: every type). */
   only?: readonly string[];
+  /** `--after` values: `worker=web[,DEP...]`; they win over `#tend` lines. */
+  after?: readonly string[];
+  /** `--ready` values: `web=PROBE`; they win over `#tend` lines. */
+  ready?: readonly string[];
+  /** Run the Procfile's `release` type first (default true). */
+  release?: boolean;
   /** Let the env files win over the process environment. */
   override?: boolean;
   /** The file listing required keys, relative to the app root; `false` skips the check. */
@@ -87,6 +99,10 @@ export interface Project {
   basePort: number;
   /** The instances to run, with their ports. */
   instances: Instance[];
+  /** Type to the types it starts after, as declared (`release` aside). */
+  order: Map<string, string[]>;
+  /** Type to its readiness probe. */
+  ready: Map<string, Probe>;
   /**
    * Warnings with their places: each reference in an env file to a
    * variable set nowhere, which became the empty string (problems instead
@@ -159,14 +175,30 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     entries: [],
     basePort: DEFAULT_PORT,
     instances: [],
+    order: new Map(),
+    ready: new Map(),
     warnings: options.strict ? [] : loaded.unset,
     shadowed: _shadowed(loaded),
   };
   try {
     const procfile = _readProcfile(options, cwd, appRoot, env);
     project.procfile = procfile.shown;
-    project.entries = procfile.entries;
+    project.entries = procfile.entries ?? [];
     problems.push(...procfile.problems);
+    try {
+      Object.assign(
+        project,
+        resolveReadiness({
+          entries: project.entries,
+          directives: procfile.directives ?? [],
+          after: options.after,
+          ready: options.ready,
+          path: procfile.shown,
+        }, problems),
+      );
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
   } catch (error) {
     note(error);
   }
@@ -179,6 +211,13 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
   }
   const types = project.entries.map((e) => e.name);
   const formation = parseFormation(options.formation ?? "");
+  if (options.release === false) formation.set(RELEASE, 0);
+  if ((formation.get(RELEASE) ?? 0) > 1) {
+    problems.push({
+      path: project.procfile,
+      message: `"${RELEASE}" runs once, before the others: its count is 0 or 1`,
+    });
+  }
   for (const type of formation.keys()) {
     if (project.procfile && type !== "all" && !types.includes(type)) {
       problems.push({
@@ -272,7 +311,7 @@ function _readProcfile(
   cwd: string,
   appRoot: string,
   env: Readonly<Record<string, string>>,
-): { shown?: string; entries: ProcfileEntry[]; problems: Problem[] } {
+): Partial<ProcfileCheck> & { shown?: string; problems: Problem[] } {
   // An empty PROCFILE is unset, as the shell treats an empty variable.
   const shown = options.procfile ?? (env.PROCFILE || "Procfile");
   const path = options.procfile ? resolve(cwd, shown) : resolve(appRoot, shown);
@@ -286,7 +325,7 @@ function _readProcfile(
     options.needProcfile === false || searched,
   );
   if (!bytes) {
-    if (!searched) return { entries: [], problems: [] };
+    if (!searched) return { problems: [] };
     const how = !env.PROCFILE
       ? "name another with -f FILE or PROCFILE=FILE"
       : "named by PROCFILE; -f FILE names another";
@@ -296,11 +335,11 @@ function _readProcfile(
       message: `no such file${where} (${how})`,
     });
   }
-  const { entries, problems } = checkProcfile(bytes, shown);
-  if (problems.length === 0 && entries.length === 0) {
-    problems.push({ path: shown, message: "no process types defined" });
+  const check = checkProcfile(bytes, shown);
+  if (check.problems.length === 0 && check.entries.length === 0) {
+    check.problems.push({ path: shown, message: "no process types defined" });
   }
-  return { shown, entries, problems };
+  return { shown, ...check };
 }
 
 /** One warning per env file whose keys the process environment overrides. */

@@ -7,6 +7,7 @@
  */
 import { TendError, UsageError } from "../errors.ts";
 import type { Instance } from "../formation.ts";
+import type { Probe } from "../probe.ts";
 
 /**
  * Options for rendering or writing an export.
@@ -37,6 +38,14 @@ export interface ExportOptions {
   appRoot: string;
   /** The instances to export, from `plan()`: types, counts and ports. */
   instances: Instance[];
+  /**
+   * Type to the types it starts after (`--after`, `#tend TYPE after=`).
+   * A `release` type among the instances comes before every other type
+   * whether or not it is listed here.
+   */
+  order?: ReadonlyMap<string, readonly string[]>;
+  /** Type to its readiness probe (`--ready`, `#tend TYPE ready=`). */
+  ready?: ReadonlyMap<string, Probe>;
   /**
    * The env files' values (not the whole process environment). Each instance
    * gets these plus `PORT` and `PS`, which override same-named values here,
