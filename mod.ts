@@ -45,8 +45,19 @@ export {
   checkProcfile,
   parseProcfile,
   type ProcfileCheck,
+  type ProcfileDirective,
   type ProcfileEntry,
 } from "./src/procfile.ts";
+export {
+  commandSucceeds,
+  describeProbe,
+  httpAnswers,
+  LogMatcher,
+  parseProbe,
+  type Probe,
+  tcpAccepts,
+} from "./src/probe.ts";
+export { type Order, parseAfter, RELEASE } from "./src/order.ts";
 export {
   DEFAULT_PORT,
   type Formation,
