@@ -28,7 +28,7 @@ import {
   UsageError,
 } from "./src/errors.ts";
 import { checkProject, loadProject } from "./src/project.ts";
-import { runCommand } from "./src/run.ts";
+import { runCommand, runTarget } from "./src/run.ts";
 import {
   args,
   exit,
@@ -68,6 +68,9 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     restart: typeSelection(flags.restart, entries, "--restart", procfile),
     maxRestarts: count(flags.maxRestarts, "--max-restarts"),
     stopSignals: stopSignals(flags.stopSignal, entries, procfile),
+    order: project.order,
+    ready: project.ready,
+    readyTimeout: milliseconds(flags.readyTimeout, "--ready-timeout"),
   };
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
   // The sink can only break once the supervisor below writes through it.
@@ -130,12 +133,8 @@ async function _run(
     needProcfile: false,
   });
   _warn(project.warnings);
-  const env = { ...project.env, PORT: String(project.basePort) };
-  return await runCommand(positionals, {
-    env,
-    cwd: project.appRoot,
-    exact,
-  });
+  const { argv, env } = runTarget(project, positionals, exact);
+  return await runCommand(argv, { env, cwd: project.appRoot, exact });
 }
 
 async function _export(flags: Flags, positionals: string[]): Promise<number> {

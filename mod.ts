@@ -80,12 +80,14 @@ export {
   loadEnv,
   type LoadEnvOptions,
 } from "./src/env.ts";
+export { Supervisor } from "./src/supervisor.ts";
 export {
+  DEFAULT_READY_TIMEOUT,
   DEFAULT_TIMEOUT,
-  Supervisor,
+  SIGNAL_WINDOW,
   type SupervisorOptions,
   type TypeSelection,
-} from "./src/supervisor.ts";
+} from "./src/policy.ts";
 export type { Signal } from "./src/_child.ts";
 export type { ProcessInfo, ProcessState } from "./src/process_state.ts";
 export { describeEvent, type TendEvent } from "./src/events.ts";

@@ -70,6 +70,8 @@ export class Child {
   #stopping = false;
   #killTimer?: ReturnType<typeof setTimeout>;
   #pollTimer?: ReturnType<typeof setInterval>;
+  /** Sees every chunk of output while set (a `log:` readiness probe). */
+  watch?: (chunk: Uint8Array) => void;
 
   /** Starts the command now. */
   constructor(options: ChildOptions) {
@@ -86,6 +88,7 @@ export class Child {
     if (source) {
       const output = options.output;
       source.on("data", (chunk: Uint8Array) => {
+        this.watch?.(chunk);
         const full = output?.push(chunk);
         if (full) {
           source.pause();

@@ -12,7 +12,8 @@ import { TendError, UsageError } from "./errors.ts";
 import type { LogFormat } from "./output.ts";
 import type { ProcfileEntry } from "./procfile.ts";
 import type { ProjectOptions } from "./project.ts";
-import type { Signal, TypeSelection } from "./supervisor.ts";
+import type { Signal } from "./_child.ts";
+import type { TypeSelection } from "./policy.ts";
 
 /**
  * The project options every command shares, from the flags: `-e` values

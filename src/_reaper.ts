@@ -26,6 +26,10 @@ import { type Libc, libc, onChildSignal } from "./runtime.ts";
 
 /** The variable every process tend starts gets: tend's pid. */
 export const MARK_VARIABLE = "TEND_PID";
+/** What tend says once when it cannot adopt orphans (no FFI: Node, not Linux). */
+export const NO_ADOPTION: string = process.pid === 1
+  ? "running as PID 1 without FFI: orphaned processes are not reaped; use `docker run --init`"
+  : "no FFI here: processes that leave their group are found by their TEND_PID, not adopted";
 /** How often the last strays are looked for while tend finishes. */
 const _SWEEP_MS = 20;
 

@@ -9,6 +9,10 @@
 /** One thing tend reports about its processes or itself. */
 export type TendEvent =
   | { event: "started"; name: string; pid: number }
+  /** It waits for these types to be ready before it starts. */
+  | { event: "waiting"; name: string; for: string[] }
+  /** Its readiness probe passed `ms` after it started. */
+  | { event: "ready"; name: string; probe: string; ms: number }
   | { event: "failed"; name: string; message: string }
   | {
     event: "exited";
@@ -65,6 +69,10 @@ export function describeEvent(e: TendEvent): string {
   switch (e.event) {
     case "started":
       return `${e.name} started (pid=${e.pid})`;
+    case "waiting":
+      return `${e.name} waiting for ${e.for.join(", ")}`;
+    case "ready":
+      return `${e.name} ready (${e.probe} after ${(e.ms / 1000).toFixed(1)} s)`;
     case "failed":
       return `${e.name} failed to start: ${e.message}`;
     case "exited":

@@ -8,6 +8,7 @@
 import type { Signal } from "./_child.ts";
 import type { Instance } from "./formation.ts";
 import type { Printer } from "./output.ts";
+import type { Probe } from "./probe.ts";
 
 /** A set of process types, or every type. */
 export type TypeSelection = "all" | ReadonlySet<string>;
@@ -41,10 +42,21 @@ export interface SupervisorOptions {
    * would be reaped too).
    */
   adoptOrphans?: boolean;
+  /**
+   * Type to the types it starts after: it starts once they are ready, and
+   * is stopped before them. A `release` instance comes before all others.
+   */
+  order?: ReadonlyMap<string, readonly string[]>;
+  /** Type to its readiness probe; without one a process is ready once started. */
+  ready?: ReadonlyMap<string, Probe>;
+  /** Milliseconds a readiness probe may take before tend stops (default 60000). */
+  readyTimeout?: number;
 }
 
 /** Milliseconds from the stop signal to SIGKILL unless told otherwise. */
 export const DEFAULT_TIMEOUT = 5000;
+/** Milliseconds a readiness probe may take unless told otherwise. */
+export const DEFAULT_READY_TIMEOUT = 60_000;
 /** First backoff delay before a restart, in milliseconds. */
 export const RESTART_MIN_DELAY = 100;
 /** Longest backoff delay before a restart, in milliseconds. */

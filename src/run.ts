@@ -7,7 +7,49 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
+import type { Project } from "./project.ts";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, exitStatus } from "./status.ts";
+
+/**
+ * What `tend run ARGS` runs in a project, and with which environment: a
+ * lone argument that names a Procfile type runs that type's command with
+ * its `PORT` and `PS`, as `foreman run TYPE` does (`tend run release`);
+ * anything else runs as given, with the base `PORT`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runTarget } from "./run.ts";
+ * const project = {
+ *   env: { A: "1" },
+ *   basePort: 5000,
+ *   entries: [{ name: "release", command: "migrate", line: 1 }],
+ *   instances: [{ type: "release", index: 1, name: "release.1", command: "migrate", port: 5000 }],
+ * };
+ * assert.deepEqual(runTarget(project, ["release"], false), {
+ *   argv: ["migrate"],
+ *   env: { A: "1", PORT: "5000", PS: "release.1" },
+ * });
+ * assert.deepEqual(runTarget(project, ["ls"], false).argv, ["ls"]);
+ * ```
+ */
+export function runTarget(
+  project: Pick<Project, "env" | "basePort" | "entries" | "instances">,
+  argv: readonly string[],
+  exact: boolean,
+): { argv: string[]; env: Record<string, string> } {
+  const entry = argv.length === 1 && !exact
+    ? project.entries.find((e) => e.name === argv[0])
+    : undefined;
+  const env = { ...project.env, PORT: String(project.basePort) };
+  if (!entry) return { argv: [...argv], env };
+  const instance = project.instances.find((i) => i.type === entry.name);
+  if (instance) env.PORT = String(instance.port);
+  return {
+    argv: [entry.command],
+    env: { ...env, PS: `${entry.name}.1` },
+  };
+}
 
 /** Options for {@linkcode runCommand}. */
 export interface RunOptions {

@@ -1,33 +1,31 @@
 /**
  * Supervision: runs every planned instance, prints its output and its
- * events, applies the restart and can-die policies, and stops everything
- * cleanly.
+ * events, applies the start order, the restart and can-die policies, and
+ * stops everything cleanly.
  *
- * Each instance is a {@linkcode ManagedProcess} whose state changes only in
- * the transitions below. Each run is a process group; what leaves its
+ * Each instance is a {@linkcode ManagedProcess} whose state changes only by
+ * the transitions of its runner (`_runner.ts`); this module decides which
+ * transition comes next: what may start (its dependencies are ready, a
+ * `release` instance has succeeded), what a run's end leads to, and in
+ * which order things stop. Each run is a process group; what leaves its
  * group (a `setsid` child, a daemon) is found and stopped too (see
  * `_reaper.ts`), and a watchdog stops everything if tend itself dies (see
  * `_watchdog.ts`).
  *
  * The supervisor is driven by events only (child output, exits, signals, a
- * timer while something is stopping); an idle supervisor uses no CPU.
+ * timer while something starts or stops); an idle supervisor uses no CPU.
  *
  * @module
  */
-import process from "node:process";
-import { Child, type ChildEnd, type Signal } from "./_child.ts";
-import { MARK_VARIABLE, Reaper } from "./_reaper.ts";
+import type { ChildEnd, Signal } from "./_child.ts";
+import { NO_ADOPTION, Reaper } from "./_reaper.ts";
+import { Runner } from "./_runner.ts";
 import { Watchdog } from "./_watchdog.ts";
-import type { TendEvent } from "./events.ts";
-import type { Printer } from "./output.ts";
-import {
-  ManagedProcess,
-  type ProcessInfo,
-  type ProcessState,
-} from "./process_state.ts";
 import { TendError } from "./errors.ts";
-import { signalStatus } from "./status.ts";
+import type { TendEvent } from "./events.ts";
+import { dependencies, mayStop, RELEASE } from "./order.ts";
 import {
+  DEFAULT_READY_TIMEOUT,
   DEFAULT_TIMEOUT,
   RESTART_MAX_DELAY,
   RESTART_MIN_DELAY,
@@ -35,30 +33,11 @@ import {
   selected,
   SIGNAL_WINDOW,
   type SupervisorOptions,
-  type TypeSelection,
 } from "./policy.ts";
+import type { ProcessInfo, ProcessState } from "./process_state.ts";
+import { EXIT_FAILURE, signalStatus } from "./status.ts";
 
 export type { ProcessInfo, ProcessState, Signal };
-export {
-  DEFAULT_TIMEOUT,
-  RESTART_MAX_DELAY,
-  RESTART_MIN_DELAY,
-  RESTART_RESET_AFTER,
-  SIGNAL_WINDOW,
-  type SupervisorOptions,
-  type TypeSelection,
-};
-
-/** What a process does when its run ends: the policies, or a request. */
-type _Next = "policy" | "stop" | "restart";
-
-interface _Entry {
-  readonly proc: ManagedProcess;
-  child?: Child;
-  next: _Next;
-  delay: number;
-  timer?: ReturnType<typeof setTimeout>;
-}
 
 /**
  * Runs a set of instances until they end or are stopped.
@@ -81,14 +60,17 @@ interface _Entry {
  */
 export class Supervisor {
   readonly #options: SupervisorOptions;
-  readonly #entries: _Entry[];
-  readonly #printer: Printer;
+  readonly #runners: Runner[];
+  /** Type to the types it waits for (the declared order, and release). */
+  readonly #deps: Map<string, string[]>;
+  /** Whether any order is declared: then stops are told one by one. */
+  readonly #ordered: boolean;
+  readonly #reaper = new Reaper();
+  #watchdog?: Watchdog;
   #stopping = false;
   #status: number | undefined;
   #resolve?: (status: number) => void;
   #finishing = false;
-  #watchdog?: Watchdog;
-  readonly #reaper = new Reaper();
   /** When tend got its first stop signal. */
   #signalAt = 0;
   /** When what is still running at shutdown gets SIGKILL. */
@@ -97,17 +79,43 @@ export class Supervisor {
   /** Prepares the instances; nothing starts before {@linkcode Supervisor.run}. */
   constructor(options: SupervisorOptions) {
     this.#options = options;
-    this.#printer = options.printer;
-    this.#entries = options.instances.map((instance) => ({
-      proc: new ManagedProcess(instance),
-      next: "policy",
-      delay: RESTART_MIN_DELAY,
-    }));
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    const ctx = {
+      env: options.env,
+      cwd: options.cwd,
+      printer: options.printer,
+      reaper: this.#reaper,
+      watchdog: () => this.#watchdog,
+      groups: () => this.#groups(),
+      emit: (event: TendEvent) => this.#emit(event),
+      timeout,
+      readyTimeout: options.readyTimeout ?? DEFAULT_READY_TIMEOUT,
+      onReady: () => this.#startWaiting(),
+      onNotReady: (runner: Runner, shown: string) => {
+        this.#emit({
+          event: "message",
+          text: `${runner.proc.name} not ready in time (${shown}): stopping`,
+        });
+        this.shutdown(EXIT_FAILURE);
+      },
+      onEnd: (runner: Runner, end: ChildEnd) => this.#ended(runner, end),
+    };
+    this.#runners = options.instances.map((instance) =>
+      new Runner(instance, ctx, {
+        stopSignal: options.stopSignals?.get(instance.type) ?? "SIGTERM",
+        quiet: selected(options.quiet, instance.type),
+        probe: options.ready?.get(instance.type),
+        delay: RESTART_MIN_DELAY,
+      })
+    );
+    const types = [...new Set(options.instances.map((i) => i.type))];
+    this.#deps = dependencies(options.order ?? new Map(), types);
+    this.#ordered = [...this.#deps.values()].some((d) => d.length > 0);
   }
 
   /** A snapshot of every process, in plan order. */
   processes(): ProcessInfo[] {
-    return this.#entries.map((e) => e.proc.info());
+    return this.#runners.map((r) => r.proc.info());
   }
 
   /**
@@ -135,70 +143,26 @@ export class Supervisor {
     return this.#request(target, "start");
   }
 
-  /** Applies a request to each instance `target` names: a transition each. */
-  #request(
-    target: string,
-    action: "restart" | "stop" | "start",
-  ): ProcessInfo[] {
-    const entries = this.#entries.filter((e) =>
-      e.proc.name === target || e.proc.instance.type === target
-    );
-    if (entries.length === 0) {
-      throw new TendError({
-        message: `no process "${target}" (processes: ${
-          this.#entries.map((e) => e.proc.name).join(", ")
-        })`,
-      });
-    }
-    if (this.#stopping) {
-      throw new TendError({ message: "tend is stopping" });
-    }
-    for (const entry of entries) {
-      const { proc } = entry;
-      if (action !== "start" && proc.is("starting", "running")) {
-        this.#emit({
-          event: "message",
-          text: `${proc.name}: ${action} requested`,
-        });
-        entry.next = action;
-        this.#stopRun(entry, this.#stopSignal(entry));
-      } else if (action !== "start" && proc.is("stopping", "exited")) {
-        entry.next = action;
-      } else if (action === "stop" && proc.is("waiting", "backoff")) {
-        clearTimeout(entry.timer);
-        proc.to("stopped");
-      } else if (
-        action !== "stop" && proc.is("backoff", "stopped", "done")
-      ) {
-        clearTimeout(entry.timer);
-        if (action === "restart" && proc.is("done")) proc.restarts++;
-        this.#start(entry);
-      }
-    }
-    return entries.map((e) => e.proc.info());
-  }
-
   /**
-   * Starts every instance and resolves, once all have ended and their
+   * Starts every instance whose dependencies are ready (the others as
+   * theirs become ready) and resolves, once all have ended and their
    * output is written, with tend's exit status: 128+n when a signal made it
    * stop, else the status of the first process whose exit stopped the rest.
    */
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.#resolve = resolve));
     if (this.#options.adoptOrphans && !this.#reaper.adopt()) {
-      this.#emit({
-        event: "message",
-        text: process.pid === 1
-          ? "running as PID 1 without FFI: orphaned processes are not reaped; use `docker run --init`"
-          : "no FFI here: processes that leave their group are found by their TEND_PID, not adopted",
-      });
+      this.#emit({ event: "message", text: NO_ADOPTION });
     }
     this.#watchdog = new Watchdog();
     this.#reaper.own(this.#watchdog.pid, true);
-    for (const entry of this.#entries) {
-      if (this.#stopping) break;
-      this.#start(entry);
+    for (const runner of this.#runners) {
+      const waits = this.#waitsFor(runner.type);
+      if (waits.length > 0) {
+        this.#emit({ event: "waiting", name: runner.proc.name, for: waits });
+      }
     }
+    this.#startWaiting();
     this.#check();
     return done;
   }
@@ -213,7 +177,7 @@ export class Supervisor {
     const now = Date.now();
     if (this.#stopping) {
       if (now - this.#signalAt < SIGNAL_WINDOW) return;
-      for (const entry of this.#entries) entry.child?.kill();
+      for (const runner of this.#runners) runner.child?.kill();
       this.#signalStrays("SIGKILL");
       return;
     }
@@ -224,8 +188,9 @@ export class Supervisor {
 
   /**
    * Begins a clean shutdown: cancels pending starts and restarts, sends
-   * each running group its stop signal, and SIGKILL after the timeout.
-   * `status`, when given and no status is set yet, becomes the exit status.
+   * each running group its stop signal (dependents before what they
+   * depend on), and SIGKILL at the timeout. `status`, when given and no
+   * status is set yet, becomes the exit status.
    */
   shutdown(status?: number): void {
     if (this.#status === undefined && status !== undefined) {
@@ -234,37 +199,165 @@ export class Supervisor {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#deadline = Date.now() + (this.#options.timeout ?? DEFAULT_TIMEOUT);
-    const live = this.#entries.filter((e) => e.proc.is("starting", "running"));
-    const signals = new Set(live.map((e) => this.#stopSignal(e)));
-    if (signals.size === 1) {
-      this.#emit({ event: "stopping", signal: [...signals][0] });
-    }
-    for (const entry of this.#entries) {
-      const { proc } = entry;
-      if (proc.is("waiting", "backoff", "stopped")) {
-        clearTimeout(entry.timer);
-        proc.to("done");
-      } else if (proc.is("starting", "running")) {
-        const signal = this.#stopSignal(entry);
-        if (signals.size > 1) {
-          this.#emit({
-            event: "stopping",
-            signal,
-            name: proc.name,
-            pid: proc.pid,
-          });
-        }
-        this.#stopRun(entry, signal);
+    for (const runner of this.#runners) {
+      if (runner.proc.is("waiting", "backoff", "stopped")) {
+        runner.settle("done");
       }
     }
+    this.#stopNext();
     this.#signalStrays("SIGTERM");
     this.#check();
+  }
+
+  /**
+   * The types `type` waits for that are not ready yet: a one-shot type is
+   * ready once it exited 0, any other once it runs (and passed its probe).
+   */
+  #waitsFor(type: string): string[] {
+    return (this.#deps.get(type) ?? []).filter((dep) => {
+      const oneShot = this.#oneShot(dep);
+      return !this.#runners.filter((r) => r.type === dep).every((r) =>
+        oneShot
+          ? r.proc.is("done") && r.proc.lastStatus === 0
+          : r.proc.is("running")
+      );
+    });
+  }
+
+  /** A type whose successful exit is its end, not a failure: release, can-die. */
+  #oneShot(type: string): boolean {
+    return type === RELEASE || selected(this.#options.canDie, type);
+  }
+
+  /** waiting -> starting for each instance whose dependencies are ready. */
+  #startWaiting(): void {
+    if (this.#stopping) return;
+    for (const runner of this.#runners) {
+      if (
+        runner.proc.is("waiting") && this.#waitsFor(runner.type).length === 0
+      ) {
+        runner.start();
+      }
+    }
+  }
+
+  /**
+   * At shutdown, stops what may stop now: every running instance nothing
+   * running depends on. Called again as each one ends, within one deadline.
+   */
+  #stopNext(): void {
+    const live = (type: string) =>
+      this.#runners.some((r) =>
+        r.type === type && !r.proc.is("waiting", "backoff", "stopped", "done")
+      );
+    const batch = this.#runners.filter((r) =>
+      r.proc.is("starting", "running") && mayStop(r.type, this.#deps, live)
+    );
+    // One line when all get the same signal at once, as honcho says it.
+    const together = !this.#ordered &&
+      new Set(batch.map((r) => r.stopSignal)).size === 1;
+    if (together) {
+      this.#emit({ event: "stopping", signal: batch[0].stopSignal });
+    }
+    const left = Math.max(0, this.#deadline! - Date.now());
+    for (const { proc, stopSignal: signal } of batch) {
+      if (!together) {
+        this.#emit({
+          event: "stopping",
+          signal,
+          name: proc.name,
+          pid: proc.pid,
+        });
+      }
+    }
+    for (const runner of batch) runner.stop(runner.stopSignal, left);
+  }
+
+  /** Applies a request to each instance `target` names. */
+  #request(
+    target: string,
+    action: "restart" | "stop" | "start",
+  ): ProcessInfo[] {
+    const runners = this.#runners.filter((r) =>
+      r.proc.name === target || r.type === target
+    );
+    if (runners.length === 0) {
+      throw new TendError({
+        message: `no process "${target}" (processes: ${
+          this.#runners.map((r) => r.proc.name).join(", ")
+        })`,
+      });
+    }
+    if (this.#stopping) throw new TendError({ message: "tend is stopping" });
+    for (const runner of runners) runner.request(action);
+    return runners.map((r) => r.proc.info());
+  }
+
+  /** A run is over: say how, then do what its policy or request says. */
+  #ended(runner: Runner, end: ChildEnd): void {
+    const { proc } = runner;
+    if (end.error !== undefined) {
+      this.#emit({ event: "failed", name: proc.name, message: end.error });
+    } else {
+      this.#emit({
+        event: "exited",
+        name: proc.name,
+        pid: proc.pid,
+        code: end.code,
+        signal: end.signal,
+        status: end.status,
+      });
+    }
+    if (this.#stopping) {
+      runner.settle("done");
+      this.#stopNext();
+    } else if (runner.next === "stop") runner.settle("stopped");
+    else if (runner.next === "restart") {
+      proc.restarts++;
+      runner.start();
+    } else this.#applyPolicy(runner, end.status);
+    this.#check();
+  }
+
+  /** exited -> backoff (restart policy) or done, which may stop the rest. */
+  #applyPolicy(runner: Runner, status: number): void {
+    const { proc, type } = runner;
+    const max = this.#options.maxRestarts ?? Infinity;
+    // A release step runs once: a restart would repeat a migration.
+    if (
+      type !== RELEASE && selected(this.#options.restart, type) &&
+      proc.restarts < max
+    ) {
+      if (Date.now() - (proc.startedAt ?? 0) >= RESTART_RESET_AFTER) {
+        runner.delay = RESTART_MIN_DELAY;
+      }
+      const delay = runner.delay;
+      runner.delay = Math.min(delay * 2, RESTART_MAX_DELAY);
+      proc.restarts++;
+      runner.wait(delay);
+      this.#emit({ event: "restarting", name: proc.name, delay, status });
+      return;
+    }
+    runner.settle("done");
+    if (this.#oneShot(type) && status === 0) this.#startWaiting();
+    else if (type === RELEASE || !selected(this.#options.canDie, type)) {
+      this.shutdown(status);
+    } else if (
+      this.#runners.some((r) => (this.#deps.get(r.type) ?? []).includes(type))
+    ) {
+      // What waits for a one-shot step that failed can never start.
+      this.#emit({
+        event: "message",
+        text: `${proc.name} failed, so what starts after ${type} cannot start`,
+      });
+      this.shutdown(status);
+    }
   }
 
   /** The process groups of the runs that are not over. */
   #groups(): Set<number> {
     const groups = new Set<number>();
-    for (const { child } of this.#entries) {
+    for (const { child } of this.#runners) {
       if (child && !child.over && child.pid !== undefined) {
         groups.add(child.pid);
       }
@@ -280,114 +373,7 @@ export class Supervisor {
 
   /** Reports an event through the printer. */
   #emit(event: TendEvent): void {
-    this.#printer.event(event);
-  }
-
-  /** The first signal at shutdown for the entry's type (--stop-signal). */
-  #stopSignal(entry: _Entry): Signal {
-    return this.#options.stopSignals?.get(entry.proc.instance.type) ??
-      "SIGTERM";
-  }
-
-  /** running/starting -> stopping: its group gets `signal`, SIGKILL later. */
-  #stopRun(entry: _Entry, signal: Signal): void {
-    entry.proc.to("stopping");
-    entry.child?.stop(signal, this.#options.timeout ?? DEFAULT_TIMEOUT);
-  }
-
-  /** waiting/backoff/stopped/done/exited -> starting: a new run. */
-  #start(entry: _Entry): void {
-    const { proc } = entry;
-    const { instance } = proc;
-    proc.to("starting");
-    entry.next = "policy";
-    const quiet = selected(this.#options.quiet, instance.type);
-    const child: Child = new Child({
-      command: instance.command,
-      cwd: this.#options.cwd,
-      env: {
-        ...this.#options.env,
-        PORT: String(instance.port),
-        PS: instance.name,
-        [MARK_VARIABLE]: String(process.pid),
-      },
-      output: quiet
-        ? this.#printer.quietStream(instance.name)
-        : this.#printer.stream(instance.name),
-      stopSignal: this.#stopSignal(entry),
-      timeout: this.#options.timeout ?? DEFAULT_TIMEOUT,
-      onExit: () => {
-        this.#reaper.disown(child.pid);
-        if (entry.child === child) proc.to("exited");
-      },
-      onPoll: () => this.#reaper.reap(),
-      // A process that left the group can hold the output open forever.
-      outputHeld: () => this.#reaper.strays(this.#groups()).length > 0,
-      onEnd: (end) => this.#ended(entry, child, end),
-      onKill: () =>
-        this.#emit({ event: "killing", name: proc.name, pid: child.pid! }),
-    });
-    entry.child = child;
-    proc.pid = child.pid;
-    proc.startedAt = Date.now();
-    if (child.pid === undefined) return;
-    this.#reaper.own(child.pid);
-    this.#watchdog?.add(child.pid);
-    this.#emit({ event: "started", name: proc.name, pid: child.pid });
-    proc.to("running");
-  }
-
-  /** The run is over: -> exited, then where its policy or request says. */
-  #ended(entry: _Entry, child: Child, end: ChildEnd): void {
-    const { proc } = entry;
-    if (entry.child !== child) return;
-    this.#watchdog?.remove(child.pid);
-    proc.lastStatus = end.status;
-    // A run that never started has no exit event.
-    if (!proc.is("exited")) proc.to("exited");
-    if (end.error !== undefined) {
-      this.#emit({ event: "failed", name: proc.name, message: end.error });
-    } else {
-      this.#emit({
-        event: "exited",
-        name: proc.name,
-        pid: child.pid,
-        code: end.code,
-        signal: end.signal,
-        status: end.status,
-      });
-    }
-    if (this.#stopping) proc.to("done");
-    else if (entry.next === "stop") proc.to("stopped");
-    else if (entry.next === "restart") {
-      proc.restarts++;
-      this.#start(entry);
-    } else this.#applyPolicy(entry, end.status);
-    this.#check();
-  }
-
-  /** exited -> backoff (restart policy) or done, which may stop the rest. */
-  #applyPolicy(entry: _Entry, status: number): void {
-    const { proc } = entry;
-    const type = proc.instance.type;
-    const max = this.#options.maxRestarts ?? Infinity;
-    if (selected(this.#options.restart, type) && proc.restarts < max) {
-      if (Date.now() - (proc.startedAt ?? 0) >= RESTART_RESET_AFTER) {
-        entry.delay = RESTART_MIN_DELAY;
-      }
-      const delay = entry.delay;
-      entry.delay = Math.min(delay * 2, RESTART_MAX_DELAY);
-      proc.restarts++;
-      proc.to("backoff");
-      this.#emit({ event: "restarting", name: proc.name, delay, status });
-      entry.timer = setTimeout(() => {
-        entry.timer = undefined;
-        this.#start(entry);
-      }, delay);
-      return;
-    }
-    proc.to("done");
-    if (!selected(this.#options.canDie, type)) this.shutdown(status);
+    this.#options.printer.event(event);
   }
 
   /**
@@ -396,7 +382,7 @@ export class Supervisor {
    */
   #check(): void {
     if (this.#finishing || !this.#resolve) return;
-    if (!this.#entries.every((e) => e.proc.is("done"))) return;
+    if (!this.#runners.every((r) => r.proc.is("done"))) return;
     this.#finishing = true;
     const resolve = this.#resolve;
     const deadline = this.#deadline ??
@@ -406,7 +392,7 @@ export class Supervisor {
     }).then(async () => {
       this.#watchdog?.close();
       this.#reaper.close();
-      await this.#printer.sink.flush();
+      await this.#options.printer.sink.flush();
       resolve(this.#status ?? 0);
     });
   }

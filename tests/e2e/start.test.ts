@@ -1,6 +1,6 @@
 /** End-to-end tests of `tend start`: the real CLI on small Procfiles. */
 import assert from "node:assert/strict";
-import { SIGNAL_WINDOW } from "../../src/supervisor.ts";
+import { SIGNAL_WINDOW } from "../../src/policy.ts";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import {

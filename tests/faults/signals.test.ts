@@ -4,7 +4,7 @@
  * ignores SIGTERM. tend must exit with 128+n in bounded time, every line
  * printed so far must be whole and in sequence, and nothing may be left.
  */
-import { SIGNAL_WINDOW } from "../../src/supervisor.ts";
+import { SIGNAL_WINDOW } from "../../src/policy.ts";
 import { after, describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
