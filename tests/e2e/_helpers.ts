@@ -8,14 +8,7 @@
  * that runs the tests.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -72,21 +65,7 @@ export function marker(): string {
   }`;
 }
 
-/** Makes a temp directory with the given files; returns its path. */
-export function tempApp(
-  files: Record<string, string | Uint8Array> = {},
-): string {
-  const dir = mkdtempSync(join(tmpdir(), "tend-test-"));
-  for (const [name, content] of Object.entries(files)) {
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
-
-/** Removes a temp directory. */
-export function cleanup(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
+export { cleanup, tempDir as tempApp } from "../_temp.ts";
 
 /** What a finished tend run showed. */
 export interface Result {

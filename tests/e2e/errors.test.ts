@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, chownSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
@@ -687,7 +686,7 @@ function _asNobody(): { file: string; args: string[] } | undefined {
   const bin = name === "deno" || name === "bun"
     ? join(ROOT, "node_modules", ".bin", name)
     : file;
-  const home = mkdtempSync(join(tmpdir(), "tend-nobody-"));
+  const home = tempApp({}, "tend-nobody-");
   chownSync(home, 65534, 65534);
   return {
     file: "setpriv",

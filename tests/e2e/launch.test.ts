@@ -5,10 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
@@ -53,7 +52,7 @@ describe("tend --version", () => {
         : "only with TEND_LAUNCHER=binary",
     },
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "tend-bin-"));
+      const dir = tempApp({}, "tend-bin-");
       const copy = join(dir, "tend");
       copyFileSync(launcher().file, copy);
       assert.ok(statSync(copy).mode & 0o100);
@@ -81,7 +80,7 @@ describe("deno run from a URL", () => {
       }/cli.ts`;
       // A fresh DENO_DIR: nothing cached from an earlier run can hide a
       // module that the server cannot deliver.
-      const denoDir = mkdtempSync(join(tmpdir(), "tend-deno-dir-"));
+      const denoDir = tempApp({}, "tend-deno-dir-");
       const m = marker();
       const app = tempApp({
         Procfile: `web: echo hi $PORT $GREETING # ${m}\n`,

@@ -7,8 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { after, describe, it } from "node:test";
@@ -53,7 +52,7 @@ after(() => {
 });
 
 function _work(): string {
-  _workDir ??= mkdtempSync(join(tmpdir(), "tend-npm-"));
+  _workDir ??= tempApp({}, "tend-npm-");
   return _workDir;
 }
 

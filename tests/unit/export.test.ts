@@ -5,6 +5,7 @@
  * documents after PyYAML reads them back, sh runs the runit scripts, Python's
  * plistlib reads the launchd plists). Missing tools skip with a message.
  */
+import { tempDir } from "../_temp.ts";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -12,14 +13,12 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
@@ -88,9 +87,7 @@ function expected(ps: string, port: number): string {
 }
 
 function tempRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), "tend-export-test-"));
-  mkdirSync(join(root, "out"));
-  return root;
+  return tempDir({ "out/.keep": "" }, "tend-export-test-");
 }
 
 function has(commandName: string): boolean {

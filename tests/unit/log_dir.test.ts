@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
-import {
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { tempDir } from "../_temp.ts";
 import { type LogEvent, openLogDir, Printer, QueuedSink } from "../../mod.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "tend-logs-"));
-}
 
 describe("LogDir", () => {
   it("creates the directory 0700 and files 0600, and appends across runs", async () => {

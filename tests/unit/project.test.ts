@@ -1,9 +1,8 @@
 /** loadProject and checkProject: the rules every command shares. */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { cleanup, tempDir } from "../_temp.ts";
 import {
   checkProject,
   loadEnv,
@@ -13,16 +12,12 @@ import {
 } from "../../mod.ts";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => dirs.forEach(cleanup));
 
 /** An app directory with these files (subdirectories made as needed). */
 function app(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "tend-project-"));
+  const dir = tempDir(files);
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
   return dir;
 }
 
