@@ -162,7 +162,9 @@ export function flagTable(): string {
     const commands = f.commands.length === COMMANDS.length
       ? "all"
       : f.commands.join(", ");
-    return `| \`${_flagName(f).trim()}\` | ${commands} | ${f.help} |`;
+    // Markdown would read `*KEY*` as emphasis and `|` as a cell's end.
+    const help = f.help.replace(/[*_|]/g, (c) => `\\${c}`);
+    return `| \`${_flagName(f).trim()}\` | ${commands} | ${help} |`;
   });
   return ["| flag | commands | meaning |", "| --- | --- | --- |", ...rows]
     .join("\n");
