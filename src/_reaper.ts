@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { processes } from "./_proc.ts";
 import { type Libc, libc, onChildSignal } from "./runtime.ts";
@@ -29,7 +29,9 @@ export const MARK_VARIABLE = "TEND_PID";
 /** What tend says once when it cannot adopt orphans (no FFI: Node, not Linux). */
 export const NO_ADOPTION: string = process.pid === 1
   ? "running as PID 1 without FFI: orphaned processes are not reaped; use `docker run --init`"
-  : "no FFI here: processes that leave their group are found by their TEND_PID, not adopted";
+  : existsSync("/proc/self")
+  ? "no FFI here: processes that leave their group are found by their TEND_PID, not adopted"
+  : "no /proc here: a process that leaves its process group is out of tend's reach";
 /** How often the last strays are looked for while tend finishes. */
 const _SWEEP_MS = 20;
 
