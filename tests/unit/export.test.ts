@@ -17,8 +17,17 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+} from "node:http";
+import {
+  createServer as createNetServer,
+  type Server as NetServer,
+} from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -26,6 +35,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import {
   EXPORT_FORMATS,
   type ExportOptions,
@@ -33,6 +43,8 @@ import {
   writeExport,
 } from "../../src/export/mod.ts";
 import { kubernetesDocuments } from "../../src/export/kubernetes.ts";
+import { phases, probeCheck } from "../../src/export/_phases.ts";
+import type { Probe } from "../../src/probe.ts";
 import { toYaml, type YamlValue } from "../../src/export/_yaml.ts";
 import { TendError, UsageError } from "../../src/errors.ts";
 import { parseFormation, plan } from "../../src/formation.ts";
@@ -685,6 +697,9 @@ function _validate(doc: Record<string, unknown>): void {
     case "Service":
       new Service(doc as ConstructorParameters<typeof Service>[0]).validate();
       break;
+    case "Job":
+      new Job(doc as ConstructorParameters<typeof Job>[0]).validate();
+      break;
     default:
       assert.fail(`unexpected kind ${doc.kind}`);
   }
@@ -987,4 +1002,285 @@ describe("templates", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+// ------------------------------------------- release, start order, readiness
+
+/** One line in $OUT/release.runs per run, then exit $RELEASE_EXIT (0). */
+const RELEASE_CMD =
+  `echo ran >>"$OUT/release.runs"; exit "\${RELEASE_EXIT:-0}"`;
+
+/**
+ * A Procfile with a release phase (not first, as order must not come from
+ * the file), `Back_Worker after=web`, `clock after=Back_Worker`, and an
+ * http, an exec and a log probe.
+ */
+function phased(
+  root: string,
+  extra: Partial<ExportOptions> = {},
+): ExportOptions {
+  const instances = plan([
+    { name: "web", command: command("web"), line: 1 },
+    { name: "release", command: RELEASE_CMD, line: 2 },
+    { name: "Back_Worker", command: command("worker"), line: 3 },
+    { name: "clock", command: command("clock"), line: 4 },
+  ], { formation: parseFormation("web=2"), basePort: 6000 });
+  return {
+    ...options(root),
+    instances,
+    order: new Map([["Back_Worker", ["web"]], ["clock", ["Back_Worker"]]]),
+    ready: new Map<string, Probe>([
+      ["web", { kind: "http", path: "/health" }],
+      ["Back_Worker", { kind: "exec", command: 'test -e "$OUT/ok"' }],
+      ["clock", { kind: "log", pattern: "tick" }],
+    ]),
+    ...extra,
+  };
+}
+
+/** The tcp variant: web on its own port, Back_Worker on another host. */
+const TCP_READY = new Map<string, Probe>([
+  ["web", { kind: "tcp" }],
+  ["Back_Worker", { kind: "tcp", host: "db", port: 5432 }],
+]);
+
+/** Runs `sh -c script` without blocking the event loop (servers here). */
+function shStatus(
+  script: string,
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<number | null> {
+  const child = spawn("/bin/sh", ["-c", script], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    cwd,
+    stdio: "ignore",
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+async function listening<T extends NetServer | HttpServer>(
+  server: T,
+  host = "127.0.0.1",
+): Promise<{ server: T; port: number }> {
+  server.listen(0, host);
+  await new Promise((r) => server.once("listening", r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+function closed(server: NetServer | HttpServer): Promise<void> {
+  return new Promise((r) => server.close(() => r()));
+}
+
+describe("phases", () => {
+  test("release first, then the declared order; ranks; no probe for release", () => {
+    const p = phases({
+      ...phased("/srv/x"),
+      order: new Map([["Back_Worker", ["web"]], ["release", ["web"]]]),
+      ready: new Map<string, Probe>([["release", { kind: "tcp" }]]),
+    });
+    assert.equal(p.release, true);
+    assert.deepEqual(Object.fromEntries(p.after), {
+      web: ["release"],
+      release: [],
+      Back_Worker: ["web", "release"],
+      clock: ["release"],
+    });
+    assert.deepEqual(Object.fromEntries(p.rank), {
+      web: 1,
+      release: 0,
+      Back_Worker: 2,
+      clock: 1,
+    });
+    assert.equal(p.ready.size, 0);
+  });
+
+  test("a type left out (count 0) is not waited for; a cycle is an error", () => {
+    const opts = phased("/srv/x");
+    const p = phases({
+      ...opts,
+      instances: opts.instances.filter((i) => i.type !== "web"),
+    });
+    assert.deepEqual(p.after.get("Back_Worker"), ["release"]);
+    for (const format of EXPORT_FORMATS) {
+      assert.throws(
+        () =>
+          renderExport(format, {
+            ...opts,
+            user: "0",
+            order: new Map([["web", ["clock"]], ["clock", ["web"]]]),
+          }),
+        (e) =>
+          e instanceof TendError &&
+          /start order has a cycle: web -> clock -> web/.test(e.message),
+        format,
+      );
+    }
+  });
+
+  test("probe checks pass and fail under sh: tcp (/proc, bash), http (curl, wget), exec", async () => {
+    const check = (probe: Probe, port: number) => probeCheck(probe, port)!;
+    const tcp = await listening(createNetServer());
+    const other = await listening(createNetServer(), "127.0.0.2");
+    const http = await listening(createHttpServer((req, res) => {
+      res.writeHead(req.url === "/health" ? 204 : 503).end();
+    }));
+    // A PATH with only the tools linked here: an image without the rest.
+    const bin = mkdtempSync(join(tmpdir(), "tend-export-bin-"));
+    const link = (name: string) => {
+      const path = spawnSync("sh", ["-c", `command -v ${name}`], {
+        encoding: "utf8",
+      }).stdout.trim();
+      symlinkSync(path, join(bin, name));
+    };
+    try {
+      link("grep");
+      // Own port: /proc/net/tcp alone decides (no nc, no bash needed).
+      const own = check({ kind: "tcp" }, tcp.port);
+      assert.equal(await shStatus(own), 0);
+      assert.equal(await shStatus(own, { PATH: bin }), 0);
+      assert.equal(
+        await shStatus(check({ kind: "tcp", port: tcp.port }, 1)),
+        0,
+      );
+      // Another host: nc if installed, else bash's /dev/tcp.
+      const remote: Probe = {
+        kind: "tcp",
+        host: "127.0.0.2",
+        port: other.port,
+      };
+      assert.match(check(remote, 1), /^nc -z /);
+      assert.equal(await shStatus(check(remote, 1)), 0);
+
+      const up = check({ kind: "http", path: "/health" }, http.port);
+      const down = check({ kind: "http", path: "/down" }, http.port);
+      assert.equal(await shStatus(up), 0);
+      assert.notEqual(await shStatus(down), 0);
+      if (has("wget")) {
+        link("wget"); // and no curl
+        assert.equal(await shStatus(up, { PATH: bin }), 0);
+        assert.notEqual(await shStatus(down, { PATH: bin }), 0);
+      }
+
+      await closed(tcp.server);
+      await closed(other.server);
+      assert.notEqual(await shStatus(own), 0);
+      assert.notEqual(await shStatus(check(remote, 1)), 0);
+    } finally {
+      for (const server of [tcp.server, other.server, http.server]) {
+        if (server.listening) await closed(server);
+      }
+      rmSync(bin, { recursive: true, force: true });
+    }
+
+    const exec = check({ kind: "exec", command: 'test -e "$F"; exit' }, 1);
+    assert.equal(await shStatus(exec, { F: "/" }), 0);
+    assert.notEqual(await shStatus(exec, { F: "/nonexistent" }), 0);
+    assert.equal(probeCheck({ kind: "log", pattern: "x" }, 1), undefined);
+  });
+});
+
+describe("systemd: release, order, readiness", () => {
+  const lines = (text: string) => text.split("\n");
+  const noVerify = skipUnless(
+    has("systemd-analyze"),
+    "systemd-analyze not installed: units not verified",
+  );
+
+  test(
+    "a oneshot release the others require, After=/Wants= targets, ExecStartPost probes; verify accepts it",
+    async () => {
+      const root = tempRoot();
+      try {
+        const dir = join(root, "units");
+        const opts = phased(root, {
+          user: "root",
+          logDir: join(root, "logs"),
+        });
+        const written = await writeExport("systemd", dir, opts);
+        const unit = (name: string) => read(join(dir, `tend-test-${name}`));
+        const release = lines(unit("release-1.service"));
+        for (
+          const line of [
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            "PartOf=tend-test-release.target",
+            'Environment="PORT=6000" "PS=release.1"',
+          ]
+        ) {
+          assert.ok(release.includes(line), line);
+        }
+        assert.deepEqual(
+          release.filter((l) => /^(Restart|After|Requires|Wants)=/.test(l)),
+          ["After=network.target"],
+        );
+        assert.equal(
+          systemdUnquote(
+            /^ExecStart=\/bin\/sh -c (".*")$/m.exec(
+              unit("release-1.service"),
+            )![1],
+          ),
+          RELEASE_CMD,
+        );
+
+        const web = lines(unit("web-2.service"));
+        for (
+          const line of [
+            "After=tend-test-release-1.service",
+            "Requires=tend-test-release-1.service",
+            "Restart=always",
+          ]
+        ) {
+          assert.ok(web.includes(line), line);
+        }
+        // The wait loop runs exactly the probe's check.
+        const post = /^ExecStartPost=\/bin\/sh -c (".*")$/m.exec(
+          unit("web-2.service"),
+        );
+        assert.ok(post);
+        assert.equal(
+          systemdUnquote(post[1]),
+          `until ${
+            probeCheck({ kind: "http", path: "/health" }, 6001)
+          }; do sleep 0.2; done`,
+        );
+
+        const worker = lines(unit("Back_Worker-1.service"));
+        assert.ok(
+          worker.includes(
+            "After=tend-test-web.target tend-test-release-1.service",
+          ),
+        );
+        assert.ok(worker.includes("Wants=tend-test-web.target"));
+        assert.ok(worker.includes("Requires=tend-test-release-1.service"));
+        assert.match(unit("Back_Worker-1.service"), /^ExecStartPost=/m);
+
+        const clock = unit("clock-1.service");
+        assert.match(
+          clock,
+          /^After=tend-test-Back_Worker\.target tend-test-release-1\.service$/m,
+        );
+        assert.doesNotMatch(clock, /^ExecStartPost=/m);
+        assert.match(clock, /^# Ready: a log probe cannot be checked/m);
+
+        if (!noVerify) {
+          for (const ready of [opts.ready, TCP_READY]) {
+            const tcpDir = join(root, `units-${ready === TCP_READY}`);
+            const files = await writeExport("systemd", tcpDir, {
+              ...opts,
+              ready,
+            });
+            const units = files.filter((p) => !p.endsWith(".env"));
+            const verify = spawnSync("systemd-analyze", ["verify", ...units], {
+              encoding: "utf8",
+            });
+            assert.equal(verify.status, 0, verify.stderr);
+            assert.equal(verify.stderr.trim() + verify.stdout.trim(), "");
+          }
+        }
+        assert.equal(written.length, 11); // 5 services, 5 targets, env
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });
