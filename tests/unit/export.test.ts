@@ -1284,3 +1284,130 @@ describe("systemd: release, order, readiness", () => {
     },
   );
 });
+
+describe("compose: release, order, readiness", () => {
+  type Services = Record<string, Record<string, unknown>>;
+
+  test("restart no, depends_on conditions, healthchecks", {
+    skip: skipUnless(PY_YAML, "python3-yaml not installed"),
+  }, () => {
+    const text = renderExport("compose", phased("/srv/app")).get(
+      "compose.yaml",
+    )!.content;
+    assert.match(text, /^# clock: a log probe cannot be a healthcheck/m);
+    const services = (pyYaml(text)[0] as { services: Services }).services;
+    assert.equal(services.release.restart, "no");
+    assert.equal(services.release.deploy, undefined);
+    assert.equal(services.release.depends_on, undefined);
+    assert.equal(services.release.healthcheck, undefined);
+    const done = { condition: "service_completed_successfully" };
+    assert.deepEqual(services.web.depends_on, { release: done });
+    assert.deepEqual(services.Back_Worker.depends_on, {
+      web: { condition: "service_healthy" },
+      release: done,
+    });
+    assert.deepEqual(services.clock.depends_on, {
+      Back_Worker: { condition: "service_healthy" },
+      release: done,
+    });
+    assert.deepEqual(services.web.healthcheck, {
+      test: [
+        "CMD-SHELL",
+        probeCheck({ kind: "http", path: "/health" }, 6000)!
+          .replaceAll("$", "$$"),
+      ],
+      interval: "2s",
+      timeout: "5s",
+      retries: 3,
+      start_period: "60s",
+    });
+    // An exec probe goes in as it is ($ escaped for Compose).
+    assert.deepEqual(
+      (services.Back_Worker.healthcheck as { test: string[] }).test,
+      ["CMD-SHELL", 'test -e "$$OUT/ok"'],
+    );
+    assert.equal(services.clock.healthcheck, undefined);
+    // A log probe is no healthcheck: what comes after it waits for start.
+    const logged = pyYaml(
+      renderExport("compose", {
+        ...phased("/srv/app"),
+        ready: new Map([["Back_Worker", { kind: "log", pattern: "up" }]]),
+      }).get("compose.yaml")!.content,
+    )[0] as { services: Services };
+    assert.deepEqual(logged.services.clock.depends_on, {
+      Back_Worker: { condition: "service_started" },
+      release: done,
+    });
+  });
+
+  test(
+    "docker-compose config accepts every condition and healthcheck",
+    {
+      skip: skipUnless(
+        has("docker-compose") && PY_YAML,
+        "docker-compose or python3-yaml not installed",
+      ),
+    },
+    async () => {
+      const root = tempRoot();
+      try {
+        for (const [k, ready] of [phased(root).ready, TCP_READY].entries()) {
+          const dir = join(root, `compose-${k}`);
+          const opts = phased(root, { image: "busybox:1", ready });
+          const [file] = await writeExport("compose", dir, opts);
+          const quiet = spawnSync("docker-compose", [
+            "-f",
+            file,
+            "config",
+            "-q",
+          ], {
+            encoding: "utf8",
+            cwd: dir,
+          });
+          assert.equal(quiet.status, 0, quiet.stderr);
+          assert.equal(quiet.stderr.trim(), "");
+          const full = spawnSync("docker-compose", ["-f", file, "config"], {
+            encoding: "utf8",
+            cwd: dir,
+          });
+          assert.equal(full.status, 0, full.stderr);
+          const { services } = pyYaml(full.stdout)[0] as {
+            services: Services;
+          };
+          assert.equal(services.release.restart, "no");
+          assert.deepEqual(services.web.depends_on, {
+            release: { condition: "service_completed_successfully" },
+          });
+          assert.deepEqual(
+            (services.clock.depends_on as Record<string, unknown>)
+              .Back_Worker,
+            { condition: "service_healthy" },
+          );
+          const web = services.web.healthcheck as Record<string, unknown>;
+          assert.equal((web.test as string[])[0], "CMD-SHELL");
+          // docker-compose normalises durations: 60s is 1m.
+          assert.equal(web.start_period, "1m");
+        }
+        // The check has teeth: an unknown condition is rejected.
+        const bad = join(root, "bad.yaml");
+        writeFileSync(
+          bad,
+          'services:\n  a:\n    image: "x"\n    depends_on:\n      b:\n        condition: "service_ready"\n  b:\n    image: "x"\n',
+        );
+        const rejected = spawnSync("docker-compose", [
+          "-f",
+          bad,
+          "config",
+          "-q",
+        ], {
+          encoding: "utf8",
+          cwd: root,
+        });
+        assert.notEqual(rejected.status, 0);
+        assert.match(rejected.stderr, /service_ready/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
