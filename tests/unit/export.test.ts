@@ -1314,7 +1314,7 @@ describe("compose: release, order, readiness", () => {
       test: [
         "CMD-SHELL",
         probeCheck({ kind: "http", path: "/health" }, 6000)!
-          .replaceAll("$", "$$"),
+          .replaceAll("$", "$$$$"),
       ],
       interval: "2s",
       timeout: "5s",
@@ -1405,6 +1405,136 @@ describe("compose: release, order, readiness", () => {
         });
         assert.notEqual(rejected.status, 0);
         assert.match(rejected.stderr, /service_ready/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe("kubernetes: release, order, readiness", () => {
+  type Container = Record<string, unknown> & { name: string };
+  type Doc = {
+    kind: string;
+    metadata: { name: string; labels: Record<string, string> };
+    spec: {
+      backoffLimit?: number;
+      template: {
+        spec: { restartPolicy?: string; containers: Container[] };
+      };
+    };
+  };
+  const container = (doc: Doc) => doc.spec.template.spec.containers[0];
+
+  test("a Job for release, probes, all valid", () => {
+    const docs = kubernetesDocuments(phased("/srv/app")) as unknown as Doc[];
+    assert.deepEqual(docs.map((d) => `${d.kind} ${d.metadata.name}`), [
+      "ConfigMap tend-test-env",
+      "Secret tend-test-secret",
+      "Job tend-test-release",
+      "Deployment tend-test-web",
+      "Deployment tend-test-back-worker",
+      "Deployment tend-test-clock",
+      "Service tend-test-web",
+    ]);
+    for (const doc of docs) {
+      _validate(doc as unknown as Record<string, unknown>);
+    }
+    const job = docs[2];
+    assert.equal(job.spec.backoffLimit, 0);
+    assert.equal(job.spec.template.spec.restartPolicy, "Never");
+    assert.equal(job.metadata.labels["app.kubernetes.io/component"], "release");
+    assert.deepEqual(container(job).command, [
+      "sh",
+      "-c",
+      RELEASE_CMD.replaceAll("$", "$$$$"),
+    ]);
+    assert.equal(container(job).readinessProbe, undefined);
+
+    const web = container(docs[3]);
+    const http = { httpGet: { path: "/health", port: 6000 } };
+    assert.deepEqual(web.readinessProbe, {
+      ...http,
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    });
+    assert.deepEqual(web.startupProbe, {
+      ...http,
+      periodSeconds: 2,
+      timeoutSeconds: 5,
+      failureThreshold: 30,
+    });
+    // The kubelet expands $(VAR) and $$ in exec probes as in commands.
+    assert.deepEqual(
+      (container(docs[4]).readinessProbe as { exec: unknown }).exec,
+      { command: ["sh", "-c", 'test -e "$$OUT/ok"'] },
+    );
+    assert.equal(container(docs[5]).readinessProbe, undefined); // log
+
+    const tcp = kubernetesDocuments(
+      phased("/srv/app", { ready: TCP_READY }),
+    ) as unknown as Doc[];
+    for (const doc of tcp) _validate(doc as unknown as Record<string, unknown>);
+    assert.deepEqual(
+      (container(tcp[3]).startupProbe as { tcpSocket: unknown }).tcpSocket,
+      { port: 6000 },
+    );
+    // Another host is resolved in the pod, not by the kubelet on the node.
+    const remote = container(tcp[4]).readinessProbe as {
+      exec: { command: string[] };
+    };
+    assert.equal(
+      remote.exec.command[2],
+      probeCheck(TCP_READY.get("Back_Worker")!, 6100)!.replaceAll("$", "$$$$"),
+    );
+
+    // Without a release there is no Job; with `-c release=0` neither.
+    const none = kubernetesDocuments({
+      ...phased("/srv/app"),
+      instances: phased("/srv/app").instances.filter((i) =>
+        i.type !== "release"
+      ),
+    });
+    assert.ok(!none.some((d) => d.kind === "Job"));
+  });
+
+  test("the header gives the release recipe and what is not expressed", () => {
+    const text = renderExport("kubernetes", phased("/srv/app")).get(
+      "tend-test.yaml",
+    )!.content;
+    const header = text.slice(0, text.indexOf("---"));
+    for (
+      const line of [
+        "#   kubectl delete job tend-test-release --ignore-not-found",
+        "#   kubectl apply -f tend-test.yaml -l 'app.kubernetes.io/component!=web,app.kubernetes.io/component!=back-worker,app.kubernetes.io/component!=clock'",
+        "#   kubectl wait --for=condition=complete --timeout=600s job/tend-test-release",
+        "#   kubectl apply -f tend-test.yaml",
+        "# Back_Worker starts after web under tend; Deployments have no order, so it must retry until they answer.",
+        "# clock: a log probe has no Kubernetes equivalent; no probe is set.",
+      ]
+    ) {
+      assert.ok(header.split("\n").includes(line), `${line}\n${header}`);
+    }
+  });
+
+  test(
+    "the YAML reads back (PyYAML) as the validated documents",
+    { skip: skipUnless(PY_YAML, "python3-yaml not installed") },
+    async () => {
+      const root = tempRoot();
+      try {
+        for (const [k, ready] of [phased(root).ready, TCP_READY].entries()) {
+          const opts = phased(root, { user: "1000", ready });
+          const [file] = await writeExport(
+            "kubernetes",
+            join(root, `k${k}`),
+            opts,
+          );
+          const docs = pyYaml(read(file));
+          assert.deepEqual(docs, kubernetesDocuments(opts));
+          for (const doc of docs) _validate(doc as Record<string, unknown>);
+        }
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
