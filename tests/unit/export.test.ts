@@ -253,6 +253,32 @@ describe("renderExport", () => {
 
 // ---------------------------------------------------------------- supervisord
 
+/** Starts supervisord in the foreground on ROOT/export/*.conf. */
+function startSupervisord(root: string): ChildProcess {
+  const main = join(root, "supervisord.conf");
+  writeFileSync(
+    main,
+    [
+      "[unix_http_server]",
+      `file=${root}/supervisor.sock`,
+      "[supervisord]",
+      "nodaemon=true",
+      `logfile=${root}/supervisord.log`,
+      `pidfile=${root}/supervisord.pid`,
+      `childlogdir=${root}`,
+      "[rpcinterface:supervisor]",
+      "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+      "[include]",
+      `files=${root}/export/*.conf`,
+      "",
+    ].join("\n"),
+  );
+  return spawn("supervisord", ["-n", "-c", main], {
+    detached: true,
+    stdio: "ignore",
+  });
+}
+
 describe("supervisord", () => {
   test(
     "runs every instance with exact env and kills the whole group",
@@ -283,28 +309,7 @@ describe("supervisord", () => {
         assert.match(conf, /^killasgroup=true$/m);
         assert.match(conf, /^\[group:tend-test\]$/m);
 
-        const main = join(root, "supervisord.conf");
-        writeFileSync(
-          main,
-          [
-            "[unix_http_server]",
-            `file=${root}/supervisor.sock`,
-            "[supervisord]",
-            "nodaemon=true",
-            `logfile=${root}/supervisord.log`,
-            `pidfile=${root}/supervisord.pid`,
-            `childlogdir=${root}`,
-            "[rpcinterface:supervisor]",
-            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-            "[include]",
-            `files=${root}/export/*.conf`,
-            "",
-          ].join("\n"),
-        );
-        child = spawn("supervisord", ["-n", "-c", main], {
-          detached: true,
-          stdio: "ignore",
-        });
+        child = startSupervisord(root);
         await waitFor(
           () => outputsMatch(root, opts) || child!.exitCode !== null,
           15_000,
@@ -1536,6 +1541,89 @@ describe("kubernetes: release, order, readiness", () => {
           for (const doc of docs) _validate(doc as Record<string, unknown>);
         }
       } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe("supervisord: release, order, readiness", () => {
+  test(
+    "priorities follow the order; a failed release runs once and is never restarted",
+    { skip: skipUnless(has("supervisord"), "supervisord not installed") },
+    async () => {
+      const root = tempRoot();
+      let child: ChildProcess | undefined;
+      try {
+        const logs = join(root, "logs");
+        mkdirSync(logs);
+        const opts = phased(root, {
+          logDir: logs,
+          ...(process.getuid?.() === 0 ? { user: "root" } : {}),
+        });
+        // Exit 3: an unexpected exit, which autorestart=unexpected (and
+        // true) would restart.
+        opts.env.RELEASE_EXIT = "3";
+        const [file] = await writeExport(
+          "supervisord",
+          join(root, "export"),
+          opts,
+        );
+        const conf = read(file);
+        const section = (name: string) =>
+          conf.slice(conf.indexOf(`[program:tend-test-${name}]`)).split(
+            "\n\n",
+          )[0];
+        const release = section("release-1");
+        assert.match(release, /^autorestart=false$/m);
+        assert.match(release, /^startsecs=0$/m);
+        assert.match(release, /^; The release phase: started first/m);
+        const priority = (name: string) =>
+          Number(/^priority=(\d+)$/m.exec(section(name))![1]);
+        assert.deepEqual(
+          ["release-1", "web-1", "web-2", "Back_Worker-1", "clock-1"].map(
+            priority,
+          ),
+          [100, 200, 200, 300, 400],
+        );
+        assert.match(section("web-1"), /^autorestart=true$/m);
+        assert.match(
+          section("Back_Worker-1"),
+          /^; Starts after web under tend; here only later/m,
+        );
+
+        child = startSupervisord(root);
+        const others = {
+          ...opts,
+          instances: opts.instances.filter((i) => i.type !== "release"),
+        };
+        const runs = join(root, "out", "release.runs");
+        await waitFor(
+          () =>
+            (outputsMatch(root, others) && existsSync(runs)) ||
+            child!.exitCode !== null,
+          15_000,
+          "every instance's output",
+        );
+        assert.equal(child.exitCode, null, read(`${root}/supervisord.log`));
+        // supervisord does not wait: the others run although it failed
+        // (documented). A restart would come within a second or two.
+        await new Promise((r) => setTimeout(r, 2500));
+        assert.equal(read(runs), "ran\n");
+        assert.match(
+          read(`${root}/supervisord.log`),
+          /exited: tend-test-release-1 \(exit status 3; not expected\)/,
+        );
+        child.kill("SIGTERM");
+        await exited(child);
+        await waitFor(() => survivors().length === 0, 5_000, "no survivors");
+      } finally {
+        if (child && child.exitCode === null && child.pid) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch { /* already gone */ }
+        }
+        killSurvivors();
         rmSync(root, { recursive: true, force: true });
       }
     },
