@@ -132,8 +132,11 @@ function _phaseLines(
   }
   const deps = plan.after.get(instance.type) ?? [];
   if (deps.length) {
-    const dirs = instances.filter((i) => deps.includes(i.type)).map((i) =>
-      shellQuote(`../${instanceName(app, i)}`)
+    // In the order of `deps`, as the comment above lists them.
+    const dirs = deps.flatMap((dep) =>
+      instances.filter((i) => i.type === dep).map((i) =>
+        shellQuote(`../${instanceName(app, i)}`)
+      )
     );
     lines.push(
       `# Starts after ${deps.join(", ")}: sv start starts them if down and`,

@@ -1629,3 +1629,181 @@ describe("supervisord: release, order, readiness", () => {
     },
   );
 });
+
+describe("runit: release, order, readiness", () => {
+  const PATH_ONLY = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+  /** Starts a service's ./run as runsv would: in its directory. */
+  function runService(
+    dir: string,
+    env: Record<string, string> = {},
+  ): ChildProcess {
+    return spawn("./run", [], {
+      cwd: dir,
+      detached: true,
+      stdio: "ignore",
+      env: { ...PATH_ONLY, ...env },
+    });
+  }
+
+  async function killGroup(child: ChildProcess): Promise<void> {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch { /* gone */ }
+    await exited(child);
+  }
+
+  test("the release runs once, then sleeps; ./check passes only for this run's success", async () => {
+    const root = tempRoot();
+    const children: ChildProcess[] = [];
+    try {
+      const dir = join(root, "sv");
+      const written = await writeExport("runit", dir, phased(root));
+      assert.deepEqual(
+        written.filter((p) => p.endsWith("/check")).map((p) =>
+          p.slice(dir.length + 1)
+        ),
+        [
+          "tend-test-web-1/check",
+          "tend-test-web-2/check",
+          "tend-test-release-1/check",
+          "tend-test-Back_Worker-1/check",
+        ], // not clock: a log probe
+      );
+      const svc = join(dir, "tend-test-release-1");
+      const runs = join(root, "out", "release.runs");
+      const released = join(svc, "released");
+      mkdirSync(join(svc, "supervise"));
+      const runsvPid = (pid: number | undefined) =>
+        writeFileSync(join(svc, "supervise", "pid"), `${pid}\n`);
+      const check = () => shStatus("./check", {}, svc);
+
+      const ok = runService(svc);
+      children.push(ok);
+      await waitFor(() => existsSync(released), 10_000, "./released");
+      assert.equal(read(released), `${ok.pid}\n`);
+      runsvPid(ok.pid);
+      assert.equal(await check(), 0);
+      runsvPid(1); // another run of the service: the marker is stale
+      assert.notEqual(await check(), 0);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(ok.exitCode, null, "stays up, or runsv would rerun it");
+      assert.equal(read(runs), "ran\n");
+      await killGroup(ok);
+
+      const failed = runService(svc, { RELEASE_EXIT: "3" });
+      children.push(failed);
+      await waitFor(() => read(runs) === "ran\nran\n", 10_000, "second run");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(failed.exitCode, null);
+      assert.ok(!existsSync(released), "the old marker is gone");
+      runsvPid(failed.pid);
+      assert.notEqual(await check(), 0);
+    } finally {
+      for (const child of children) await killGroup(child);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a service runs sv start on what it comes after, and starts only if that succeeds", async () => {
+    const root = tempRoot();
+    const children: ChildProcess[] = [];
+    try {
+      const dir = join(root, "sv");
+      const opts = phased(root);
+      await writeExport("runit", dir, opts);
+      const run = (name: string) => read(join(dir, `tend-test-${name}`, "run"));
+      assert.match(
+        run("web-1"),
+        /^sv -w 60 start '\.\.\/tend-test-release-1' \|\| exit 1$/m,
+      );
+      assert.match(
+        run("clock-1"),
+        /^sv -w 60 start '\.\.\/tend-test-Back_Worker-1' '\.\.\/tend-test-release-1' \|\| exit 1$/m,
+      );
+      assert.match(run("clock-1"), /^# Its log probe has no runit equivalent/m);
+      assert.doesNotMatch(run("release-1"), /^sv /m);
+
+      // A stand-in for sv that logs its arguments: runit is not needed to
+      // see what the script asks of it.
+      const bin = join(root, "bin");
+      mkdirSync(bin);
+      writeFileSync(
+        join(bin, "sv"),
+        '#!/bin/sh\necho "$@" >>"$SV_LOG"\nexit "${SV_EXIT:-0}"\n',
+      );
+      chmodSync(join(bin, "sv"), 0o755);
+      const svLog = join(root, "sv.log");
+      const svc = join(dir, "tend-test-Back_Worker-1");
+      const env = { PATH: `${bin}:${PATH_ONLY.PATH}`, SV_LOG: svLog };
+      const worker = opts.instances.find((i) => i.type === "Back_Worker")!;
+      const out = join(root, "out", `${worker.name}.out`);
+
+      const refused = runService(svc, { ...env, SV_EXIT: "1" });
+      children.push(refused);
+      await exited(refused);
+      assert.equal(refused.exitCode, 1);
+      assert.ok(!existsSync(out), "the command did not run");
+      assert.equal(
+        read(svLog),
+        "-w 60 start ../tend-test-web-1 ../tend-test-web-2 ../tend-test-release-1\n",
+      );
+
+      const started = runService(svc, env);
+      children.push(started);
+      await waitFor(
+        () =>
+          existsSync(out) && read(out) === expected(worker.name, worker.port),
+        10_000,
+        "the worker's output",
+      );
+    } finally {
+      for (const child of children) await killGroup(child);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a probe's ./check passes once the service is ready", async () => {
+    const root = tempRoot();
+    const http = await listening(createHttpServer((req, res) => {
+      res.writeHead(req.url === "/health" ? 200 : 404).end();
+    }));
+    try {
+      const dir = join(root, "sv");
+      await writeExport("runit", dir, {
+        app: "t",
+        appRoot: root,
+        env: {},
+        instances: [
+          {
+            type: "web",
+            index: 1,
+            name: "web.1",
+            command: "x",
+            port: http.port,
+          },
+          { type: "worker", index: 1, name: "worker.1", command: "x", port: 1 },
+        ],
+        ready: new Map<string, Probe>([
+          ["web", { kind: "http", path: "/health" }],
+          // Relative: the check runs in the app root, with the service's env.
+          ["worker", {
+            kind: "exec",
+            command: 'test "$PS" = worker.1 -a -e ok',
+          }],
+        ]),
+      });
+      const check = (name: string) =>
+        shStatus("./check", PATH_ONLY, join(dir, `t-${name}-1`));
+      assert.equal(await check("web"), 0);
+      assert.notEqual(await check("worker"), 0);
+      writeFileSync(join(root, "ok"), "");
+      assert.equal(await check("worker"), 0);
+      await closed(http.server);
+      assert.notEqual(await check("web"), 0);
+    } finally {
+      if (http.server.listening) await closed(http.server);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
