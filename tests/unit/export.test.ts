@@ -1807,3 +1807,54 @@ describe("runit: release, order, readiness", () => {
     }
   });
 });
+
+describe("launchd: release, order, readiness", () => {
+  test(
+    "the release is not kept alive; comments say what launchd cannot order",
+    { skip: skipUnless(PY, "python3 not installed") },
+    async () => {
+      const root = tempRoot();
+      try {
+        const written = await writeExport(
+          "launchd",
+          join(root, "l"),
+          phased(root),
+        );
+        const out = spawnSync("python3", [
+          "-c",
+          "import json, plistlib, sys; print(json.dumps([plistlib.load(open(f, 'rb')) for f in sys.argv[1:]]))",
+          ...written,
+        ], { encoding: "utf8" });
+        assert.equal(out.status, 0, out.stderr);
+        const plists = JSON.parse(out.stdout) as {
+          Label: string;
+          RunAtLoad: boolean;
+          KeepAlive: boolean;
+        }[];
+        assert.deepEqual(
+          plists.map((p) => [p.Label, p.RunAtLoad, p.KeepAlive]),
+          [
+            ["tend-test-web-1", true, true],
+            ["tend-test-web-2", true, true],
+            ["tend-test-release-1", true, false],
+            ["tend-test-Back_Worker-1", true, true],
+            ["tend-test-clock-1", true, true],
+          ],
+        );
+        const text = (name: string) =>
+          read(written.find((p) => p.endsWith(`${name}.plist`))!);
+        assert.match(text("release-1"), /<!-- The release phase: runs once/);
+        assert.match(
+          text("Back_Worker-1"),
+          /<!-- Starts after other jobs under tend; launchd has no order/,
+        );
+        assert.match(
+          text("web-1"),
+          /<!-- Its readiness probe has no launchd equivalent. -->/,
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
