@@ -94,6 +94,22 @@ export function phases(options: ExportOptions): Phases {
 const _LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /**
+ * Whether a `tcp` probe looks at the process's own machine (no host, or a
+ * loopback name), where its port can be checked locally.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isLocalTcp } from "./_phases.ts";
+ * assert.equal(isLocalTcp({ kind: "tcp", port: 5432 }), true);
+ * assert.equal(isLocalTcp({ kind: "tcp", host: "db", port: 5432 }), false);
+ * ```
+ */
+export function isLocalTcp(probe: Probe & { kind: "tcp" }): boolean {
+  return probe.host === undefined || _LOCAL_HOSTS.has(probe.host);
+}
+
+/**
  * A POSIX `sh` command that exits 0 when `probe` passes, trying once and
  * printing nothing; undefined for a `log` probe, which only the process's
  * own supervisor can watch. `port` is the instance's `$PORT`.
@@ -127,7 +143,7 @@ export function probeCheck(probe: Probe, port: number): string | undefined {
       // user's and must not be read as bash syntax.
       const remote = `nc -z -w 5 ${q} >/dev/null 2>&1 || ` +
         `bash -c ': </dev/tcp/$1/$2' sh ${q} >/dev/null 2>&1`;
-      if (!_LOCAL_HOSTS.has(host)) return remote;
+      if (!isLocalTcp(probe)) return remote;
       // A LISTEN (0A) line whose local port is the target: uppercase hex.
       const hex = target.toString(16).toUpperCase().padStart(4, "0");
       return `grep -Eq ':${hex} [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null || ${remote}`;

@@ -7,7 +7,9 @@
  *   (only if there are any).
  * - Secret `APP-secret` (`stringData`): the values whose names contain
  *   `KEY`, `SECRET`, `TOKEN` or `PASSWORD`, ignoring case (only if any).
- * - A Deployment `APP-TYPE` per process type: `replicas` from the formation,
+ * - A Job `APP-release` for a `release` type (below), with the same
+ *   container as a Deployment's.
+ * - A Deployment `APP-TYPE` per other process type: `replicas` from the formation,
  *   one container with `command: ["sh", "-c", COMMAND]`, `workingDir` (the
  *   app root, which the image must contain), `envFrom` the ConfigMap and
  *   Secret, `env` `PORT` (the type's base port) and `PS` (the type name,
@@ -57,7 +59,13 @@ import {
   sharedEnv,
 } from "./_common.ts";
 import { appName, imageName, slug, typeName } from "./_names.ts";
-import { type Phases, phases, probeCheck, RELEASE } from "./_phases.ts";
+import {
+  isLocalTcp,
+  type Phases,
+  phases,
+  probeCheck,
+  RELEASE,
+} from "./_phases.ts";
 import { toYaml, type YamlValue } from "./_yaml.ts";
 import { isSecretName } from "../env.ts";
 
@@ -84,14 +92,12 @@ function _dnsLabel(text: string): string {
   return `${kept.replace(/-+$/, "")}-${_hash(text)}`;
 }
 
-const _LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
-
 // The probe's action (tcpSocket, httpGet or exec), or undefined for `log`.
 function _action(plan: Phases, type: string, port: number): _Obj | undefined {
   const probe = plan.ready.get(type);
   switch (probe?.kind) {
     case "tcp":
-      if (probe.host === undefined || _LOCAL_HOSTS.has(probe.host)) {
+      if (isLocalTcp(probe)) {
         return { tcpSocket: { port: probe.port ?? port } };
       }
       // The kubelet would connect from the node, where the pod's names
@@ -141,9 +147,17 @@ function _probes(plan: Phases, type: string, port: number): _Obj {
  * import { kubernetesDocuments } from "./kubernetes.ts";
  * const docs = kubernetesDocuments({
  *   app: "shop", appRoot: "/srv/shop", env: { API_TOKEN: "t", MODE: "prod" },
- *   instances: [{ type: "web", index: 1, name: "web.1", command: "serve", port: 5000 }],
+ *   instances: [
+ *     { type: "web", index: 1, name: "web.1", command: "serve", port: 5000 },
+ *     { type: "release", index: 1, name: "release.1", command: "migrate", port: 5000 },
+ *   ],
+ *   ready: new Map([["web", { kind: "http", path: "/up" }]]),
  * });
- * assert.deepEqual(docs.map((d) => d.kind), ["ConfigMap", "Secret", "Deployment", "Service"]);
+ * assert.deepEqual(docs.map((d) => d.kind), ["ConfigMap", "Secret", "Job", "Deployment", "Service"]);
+ * const web = docs[3] as { spec: { template: { spec: { containers: { readinessProbe?: unknown }[] } } } };
+ * assert.deepEqual(web.spec.template.spec.containers[0].readinessProbe, {
+ *   httpGet: { path: "/up", port: 5000 }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3,
+ * });
  * ```
  */
 export function kubernetesDocuments(
