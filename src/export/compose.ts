@@ -26,8 +26,8 @@
  *   image (see `probeCheck`). A `log` probe cannot be a healthcheck: a
  *   comment says so and its dependents wait only for it to start.
  *
- * The long `depends_on` syntax and `service_completed_successfully` need
- * docker-compose 1.29 or Compose v2 (checked with docker-compose 1.29.2).
+ * `service_completed_successfully` needs docker-compose 1.29.0 or later
+ * (1.28 rejects it) or Compose v2; checked with docker-compose 1.29.2.
  *
  * @module
  */
