@@ -256,6 +256,18 @@ export function resolveReadiness(
     }
     ready.set(type, parseProbe(value.slice(eq + 1)));
   }
+  // release runs before everything: waiting for another type would wait
+  // for itself, since every other type waits for release.
+  if (order.has(RELEASE) && known.includes(RELEASE)) {
+    problems.push({
+      path,
+      ...places.get(RELEASE),
+      message: `"${RELEASE}" runs first: it cannot start after ${
+        order.get(RELEASE)!.join(", ")
+      }`,
+    });
+    order.delete(RELEASE);
+  }
   const cycle = findCycle(order);
   if (cycle) {
     problems.push({

@@ -359,3 +359,18 @@ export function doubleDollars(text: string): string {
   // A function, because "$$" in a replacement string means one "$".
   return text.replaceAll("$", () => "$$");
 }
+
+/**
+ * Quotes text as one POSIX `sh` word: single quotes keep every character,
+ * newlines included, literally.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "./_common.ts";
+ * assert.equal(shellQuote("it's $HOME"), `'it'\\''s $HOME'`);
+ * ```
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}

@@ -2,18 +2,21 @@
  * `tend export FORMAT DIR`: turns a Procfile's planned instances into
  * configuration for a real process supervisor.
  *
- * | format        | files written (APP = sanitized app name)                         |
- * | ------------- | ---------------------------------------------------------------- |
- * | `systemd`     | `APP.target`, `APP-TYPE.target`, `APP-TYPE-N.service`, `APP.env` |
- * | `supervisord` | `APP.conf`                                                       |
- * | `compose`     | `compose.yaml`                                                   |
- * | `kubernetes`  | `APP.yaml` (ConfigMap, Secret, Deployments, Service)             |
- * | `runit`       | `APP-TYPE-N/run`, `APP-TYPE-N/env`, `APP-TYPE-N/log/run`         |
- * | `launchd`     | `APP-TYPE-N.plist`                                               |
+ * | format        | files written (APP = sanitized app name)                                |
+ * | ------------- | ----------------------------------------------------------------------- |
+ * | `systemd`     | `APP.target`, `APP-TYPE.target`, `APP-TYPE-N.service`, `APP.env`        |
+ * | `supervisord` | `APP.conf`                                                              |
+ * | `compose`     | `compose.yaml`                                                          |
+ * | `kubernetes`  | `APP.yaml` (ConfigMap, Secret, Job for `release`, Deployments, Service) |
+ * | `runit`       | `APP-TYPE-N/run`, `env`, `log/run`, and `check` where there is one      |
+ * | `launchd`     | `APP-TYPE-N.plist`                                                      |
  *
  * Every instance gets the env files' values plus `PORT` and `PS`, as with
- * `tend start`; files holding those values are mode 0600. Each format's
- * module documents its escaping, defaults and templates.
+ * `tend start`; files holding those values are mode 0600. A `release` type
+ * runs once, before the rest, and the start order (`options.order`) and
+ * probes (`options.ready`) go as far as each engine can take them
+ * (docs/export.md). Each format's module documents its escaping, defaults,
+ * templates, and what of the release phase, order and probes it expresses.
  *
  * @module
  */

@@ -97,3 +97,57 @@ describe("tend export", () => {
     cleanup(app);
   });
 });
+
+describe("tend export: release phase, start order, readiness", () => {
+  const procfile = "web: serve $PORT\nrelease: migrate\nworker: work\n" +
+    "#tend web ready=http:/health\n#tend worker after=web\n";
+
+  it("carries release, #tend after= and ready= into the export", async () => {
+    const app = tempApp({ Procfile: procfile });
+    const out = join(app, "out");
+    const r = await runTend(["export", "compose", out, "-a", "shop"], {
+      cwd: app,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const yaml = readFileSync(join(out, "compose.yaml"), "utf8");
+    assert.match(yaml, /^ {2}release:\n(?: {4}.*\n)*? {4}restart: "no"$/m);
+    assert.match(
+      yaml,
+      /^ {2}worker:\n(?: {4,}.*\n)*? {6}web:\n {8}condition: "service_healthy"$/m,
+    );
+    assert.match(yaml, /condition: "service_completed_successfully"/);
+    assert.match(yaml, /healthcheck:\n {6}test: \["CMD-SHELL", "curl /);
+    // release takes the base port and no block: web keeps 5000.
+    assert.match(yaml, /^ {2}web:\n(?: {4,}.*\n)*? {6}PORT: "5000"$/m);
+
+    const units = join(app, "units");
+    const s = await runTend(["export", "systemd", units, "-a", "shop"], {
+      cwd: app,
+    });
+    assert.equal(s.status, 0, s.stderr);
+    const release = readFileSync(join(units, "shop-release-1.service"), "utf8");
+    assert.match(release, /^Type=oneshot$/m);
+    assert.doesNotMatch(release, /^Restart=/m);
+    const worker = readFileSync(join(units, "shop-worker-1.service"), "utf8");
+    assert.match(worker, /^After=shop-web\.target shop-release-1\.service$/m);
+    assert.match(worker, /^Requires=shop-release-1\.service$/m);
+    cleanup(app);
+  });
+
+  it("--no-release and -c release=0 leave the release out", async () => {
+    const app = tempApp({ Procfile: procfile });
+    for (
+      const [k, flags] of [["--no-release"], ["-c", "release=0"]].entries()
+    ) {
+      const out = join(app, `out${k}`);
+      const r = await runTend(["export", "compose", out, ...flags], {
+        cwd: app,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const yaml = readFileSync(join(out, "compose.yaml"), "utf8");
+      assert.doesNotMatch(yaml, /release/);
+      assert.match(yaml, /condition: "service_healthy"/);
+    }
+    cleanup(app);
+  });
+});

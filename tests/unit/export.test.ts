@@ -17,14 +17,24 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+} from "node:http";
+import {
+  createServer as createNetServer,
+  type Server as NetServer,
+} from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import {
   EXPORT_FORMATS,
   type ExportOptions,
@@ -32,6 +42,8 @@ import {
   writeExport,
 } from "../../src/export/mod.ts";
 import { kubernetesDocuments } from "../../src/export/kubernetes.ts";
+import { phases, probeCheck } from "../../src/export/_phases.ts";
+import type { Probe } from "../../src/probe.ts";
 import { toYaml, type YamlValue } from "../../src/export/_yaml.ts";
 import { TendError, UsageError } from "../../src/errors.ts";
 import { parseFormation, plan } from "../../src/formation.ts";
@@ -238,6 +250,32 @@ describe("renderExport", () => {
 
 // ---------------------------------------------------------------- supervisord
 
+/** Starts supervisord in the foreground on ROOT/export/*.conf. */
+function startSupervisord(root: string): ChildProcess {
+  const main = join(root, "supervisord.conf");
+  writeFileSync(
+    main,
+    [
+      "[unix_http_server]",
+      `file=${root}/supervisor.sock`,
+      "[supervisord]",
+      "nodaemon=true",
+      `logfile=${root}/supervisord.log`,
+      `pidfile=${root}/supervisord.pid`,
+      `childlogdir=${root}`,
+      "[rpcinterface:supervisor]",
+      "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+      "[include]",
+      `files=${root}/export/*.conf`,
+      "",
+    ].join("\n"),
+  );
+  return spawn("supervisord", ["-n", "-c", main], {
+    detached: true,
+    stdio: "ignore",
+  });
+}
+
 describe("supervisord", () => {
   test(
     "runs every instance with exact env and kills the whole group",
@@ -268,28 +306,7 @@ describe("supervisord", () => {
         assert.match(conf, /^killasgroup=true$/m);
         assert.match(conf, /^\[group:tend-test\]$/m);
 
-        const main = join(root, "supervisord.conf");
-        writeFileSync(
-          main,
-          [
-            "[unix_http_server]",
-            `file=${root}/supervisor.sock`,
-            "[supervisord]",
-            "nodaemon=true",
-            `logfile=${root}/supervisord.log`,
-            `pidfile=${root}/supervisord.pid`,
-            `childlogdir=${root}`,
-            "[rpcinterface:supervisor]",
-            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-            "[include]",
-            `files=${root}/export/*.conf`,
-            "",
-          ].join("\n"),
-        );
-        child = spawn("supervisord", ["-n", "-c", main], {
-          detached: true,
-          stdio: "ignore",
-        });
+        child = startSupervisord(root);
         await waitFor(
           () => outputsMatch(root, opts) || child!.exitCode !== null,
           15_000,
@@ -682,6 +699,9 @@ function _validate(doc: Record<string, unknown>): void {
     case "Service":
       new Service(doc as ConstructorParameters<typeof Service>[0]).validate();
       break;
+    case "Job":
+      new Job(doc as ConstructorParameters<typeof Job>[0]).validate();
+      break;
     default:
       assert.fail(`unexpected kind ${doc.kind}`);
   }
@@ -984,4 +1004,854 @@ describe("templates", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+// ------------------------------------------- release, start order, readiness
+
+/** One line in $OUT/release.runs per run, then exit $RELEASE_EXIT (0). */
+const RELEASE_CMD =
+  `echo ran >>"$OUT/release.runs"; exit "\${RELEASE_EXIT:-0}"`;
+
+/**
+ * A Procfile with a release phase (not first, as order must not come from
+ * the file), `Back_Worker after=web`, `clock after=Back_Worker`, and an
+ * http, an exec and a log probe.
+ */
+function phased(
+  root: string,
+  extra: Partial<ExportOptions> = {},
+): ExportOptions {
+  const instances = plan([
+    { name: "web", command: command("web"), line: 1 },
+    { name: "release", command: RELEASE_CMD, line: 2 },
+    { name: "Back_Worker", command: command("worker"), line: 3 },
+    { name: "clock", command: command("clock"), line: 4 },
+  ], { formation: parseFormation("web=2"), basePort: 6000 });
+  return {
+    ...options(root),
+    instances,
+    order: new Map([["Back_Worker", ["web"]], ["clock", ["Back_Worker"]]]),
+    ready: new Map<string, Probe>([
+      ["web", { kind: "http", path: "/health" }],
+      ["Back_Worker", { kind: "exec", command: 'test -e "$OUT/ok"' }],
+      ["clock", { kind: "log", pattern: "tick" }],
+    ]),
+    ...extra,
+  };
+}
+
+/** The tcp variant: web on its own port, Back_Worker on another host. */
+const TCP_READY = new Map<string, Probe>([
+  ["web", { kind: "tcp" }],
+  ["Back_Worker", { kind: "tcp", host: "db", port: 5432 }],
+]);
+
+/** Runs `sh -c script` without blocking the event loop (servers here). */
+function shStatus(
+  script: string,
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<number | null> {
+  const child = spawn("/bin/sh", ["-c", script], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    cwd,
+    stdio: "ignore",
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+async function listening<T extends NetServer | HttpServer>(
+  server: T,
+  host = "127.0.0.1",
+): Promise<{ server: T; port: number }> {
+  server.listen(0, host);
+  await new Promise((r) => server.once("listening", r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+function closed(server: NetServer | HttpServer): Promise<void> {
+  return new Promise((r) => server.close(() => r()));
+}
+
+describe("phases", () => {
+  test("release first, then the declared order; ranks; no probe for release", () => {
+    const p = phases({
+      ...phased("/srv/x"),
+      order: new Map([["Back_Worker", ["web"]], ["release", ["web"]]]),
+      ready: new Map<string, Probe>([["release", { kind: "tcp" }]]),
+    });
+    assert.equal(p.release, true);
+    assert.deepEqual(Object.fromEntries(p.after), {
+      web: ["release"],
+      release: [],
+      Back_Worker: ["web", "release"],
+      clock: ["release"],
+    });
+    assert.deepEqual(Object.fromEntries(p.rank), {
+      web: 1,
+      release: 0,
+      Back_Worker: 2,
+      clock: 1,
+    });
+    assert.equal(p.ready.size, 0);
+  });
+
+  test("a type left out (count 0) is not waited for; a cycle is an error", () => {
+    const opts = phased("/srv/x");
+    const p = phases({
+      ...opts,
+      instances: opts.instances.filter((i) => i.type !== "web"),
+    });
+    assert.deepEqual(p.after.get("Back_Worker"), ["release"]);
+    for (const format of EXPORT_FORMATS) {
+      assert.throws(
+        () =>
+          renderExport(format, {
+            ...opts,
+            user: "0",
+            order: new Map([["web", ["clock"]], ["clock", ["web"]]]),
+          }),
+        (e) =>
+          e instanceof TendError &&
+          /start order has a cycle: web -> clock -> web/.test(e.message),
+        format,
+      );
+    }
+  });
+
+  test("probe checks pass and fail under sh: tcp (/proc, bash), http (curl, wget), exec", async () => {
+    const check = (probe: Probe, port: number) => probeCheck(probe, port)!;
+    const tcp = await listening(createNetServer());
+    const other = await listening(createNetServer(), "127.0.0.2");
+    const http = await listening(createHttpServer((req, res) => {
+      res.writeHead(req.url === "/health" ? 204 : 503).end();
+    }));
+    // A PATH with only the tools linked here: an image without the rest.
+    const bin = tempDir({}, "tend-export-bin-");
+    const link = (name: string) => {
+      const path = spawnSync("sh", ["-c", `command -v ${name}`], {
+        encoding: "utf8",
+      }).stdout.trim();
+      symlinkSync(path, join(bin, name));
+    };
+    try {
+      link("grep");
+      // Own port: /proc/net/tcp alone decides (no nc, no bash needed).
+      const own = check({ kind: "tcp" }, tcp.port);
+      assert.equal(await shStatus(own), 0);
+      assert.equal(await shStatus(own, { PATH: bin }), 0);
+      assert.equal(
+        await shStatus(check({ kind: "tcp", port: tcp.port }, 1)),
+        0,
+      );
+      // Another host: nc if installed, else bash's /dev/tcp.
+      const remote: Probe = {
+        kind: "tcp",
+        host: "127.0.0.2",
+        port: other.port,
+      };
+      assert.match(check(remote, 1), /^nc -z /);
+      assert.equal(await shStatus(check(remote, 1)), 0);
+
+      const up = check({ kind: "http", path: "/health" }, http.port);
+      const down = check({ kind: "http", path: "/down" }, http.port);
+      assert.equal(await shStatus(up), 0);
+      assert.notEqual(await shStatus(down), 0);
+      if (has("wget")) {
+        link("wget"); // and no curl
+        assert.equal(await shStatus(up, { PATH: bin }), 0);
+        assert.notEqual(await shStatus(down, { PATH: bin }), 0);
+      }
+
+      await closed(tcp.server);
+      await closed(other.server);
+      assert.notEqual(await shStatus(own), 0);
+      assert.notEqual(await shStatus(check(remote, 1)), 0);
+    } finally {
+      for (const server of [tcp.server, other.server, http.server]) {
+        if (server.listening) await closed(server);
+      }
+      rmSync(bin, { recursive: true, force: true });
+    }
+
+    const exec = check({ kind: "exec", command: 'test -e "$F"; exit' }, 1);
+    assert.equal(await shStatus(exec, { F: "/" }), 0);
+    assert.notEqual(await shStatus(exec, { F: "/nonexistent" }), 0);
+    assert.equal(probeCheck({ kind: "log", pattern: "x" }, 1), undefined);
+  });
+});
+
+describe("systemd: release, order, readiness", () => {
+  const lines = (text: string) => text.split("\n");
+  const noVerify = skipUnless(
+    has("systemd-analyze"),
+    "systemd-analyze not installed: units not verified",
+  );
+
+  test(
+    "a oneshot release the others require, After=/Wants= targets, ExecStartPost probes; verify accepts it",
+    async () => {
+      const root = tempRoot();
+      try {
+        const dir = join(root, "units");
+        const opts = phased(root, {
+          user: "root",
+          logDir: join(root, "logs"),
+        });
+        const written = await writeExport("systemd", dir, opts);
+        const unit = (name: string) => read(join(dir, `tend-test-${name}`));
+        const release = lines(unit("release-1.service"));
+        for (
+          const line of [
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            "PartOf=tend-test-release.target",
+            'Environment="PORT=6000" "PS=release.1"',
+          ]
+        ) {
+          assert.ok(release.includes(line), line);
+        }
+        assert.deepEqual(
+          release.filter((l) => /^(Restart|After|Requires|Wants)=/.test(l)),
+          ["After=network.target"],
+        );
+        assert.equal(
+          systemdUnquote(
+            /^ExecStart=\/bin\/sh -c (".*")$/m.exec(
+              unit("release-1.service"),
+            )![1],
+          ),
+          RELEASE_CMD,
+        );
+
+        const web = lines(unit("web-2.service"));
+        for (
+          const line of [
+            "After=tend-test-release-1.service",
+            "Requires=tend-test-release-1.service",
+            "Restart=always",
+          ]
+        ) {
+          assert.ok(web.includes(line), line);
+        }
+        // The wait loop runs exactly the probe's check.
+        const post = /^ExecStartPost=\/bin\/sh -c (".*")$/m.exec(
+          unit("web-2.service"),
+        );
+        assert.ok(post);
+        assert.equal(
+          systemdUnquote(post[1]),
+          `until ${
+            probeCheck({ kind: "http", path: "/health" }, 6001)
+          }; do sleep 0.2; done`,
+        );
+
+        const worker = lines(unit("Back_Worker-1.service"));
+        assert.ok(
+          worker.includes(
+            "After=tend-test-web.target tend-test-release-1.service",
+          ),
+        );
+        assert.ok(worker.includes("Wants=tend-test-web.target"));
+        assert.ok(worker.includes("Requires=tend-test-release-1.service"));
+        assert.match(unit("Back_Worker-1.service"), /^ExecStartPost=/m);
+
+        const clock = unit("clock-1.service");
+        assert.match(
+          clock,
+          /^After=tend-test-Back_Worker\.target tend-test-release-1\.service$/m,
+        );
+        assert.doesNotMatch(clock, /^ExecStartPost=/m);
+        assert.match(clock, /^# Ready: a log probe cannot be checked/m);
+
+        if (!noVerify) {
+          for (const ready of [opts.ready, TCP_READY]) {
+            const tcpDir = join(root, `units-${ready === TCP_READY}`);
+            const files = await writeExport("systemd", tcpDir, {
+              ...opts,
+              ready,
+            });
+            const units = files.filter((p) => !p.endsWith(".env"));
+            const verify = spawnSync("systemd-analyze", ["verify", ...units], {
+              encoding: "utf8",
+            });
+            assert.equal(verify.status, 0, verify.stderr);
+            assert.equal(verify.stderr.trim() + verify.stdout.trim(), "");
+          }
+        }
+        assert.equal(written.length, 11); // 5 services, 5 targets, env
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe("compose: release, order, readiness", () => {
+  type Services = Record<string, Record<string, unknown>>;
+
+  test("restart no, depends_on conditions, healthchecks", {
+    skip: skipUnless(PY_YAML, "python3-yaml not installed"),
+  }, () => {
+    const text = renderExport("compose", phased("/srv/app")).get(
+      "compose.yaml",
+    )!.content;
+    assert.match(text, /^# clock: a log probe cannot be a healthcheck/m);
+    const services = (pyYaml(text)[0] as { services: Services }).services;
+    assert.equal(services.release.restart, "no");
+    assert.equal(services.release.deploy, undefined);
+    assert.equal(services.release.depends_on, undefined);
+    assert.equal(services.release.healthcheck, undefined);
+    const done = { condition: "service_completed_successfully" };
+    assert.deepEqual(services.web.depends_on, { release: done });
+    assert.deepEqual(services.Back_Worker.depends_on, {
+      web: { condition: "service_healthy" },
+      release: done,
+    });
+    assert.deepEqual(services.clock.depends_on, {
+      Back_Worker: { condition: "service_healthy" },
+      release: done,
+    });
+    assert.deepEqual(services.web.healthcheck, {
+      test: [
+        "CMD-SHELL",
+        probeCheck({ kind: "http", path: "/health" }, 6000)!
+          .replaceAll("$", "$$$$"),
+      ],
+      interval: "2s",
+      timeout: "5s",
+      retries: 3,
+      start_period: "60s",
+    });
+    // An exec probe goes in as it is ($ escaped for Compose).
+    assert.deepEqual(
+      (services.Back_Worker.healthcheck as { test: string[] }).test,
+      ["CMD-SHELL", 'test -e "$$OUT/ok"'],
+    );
+    assert.equal(services.clock.healthcheck, undefined);
+    // A log probe is no healthcheck: what comes after it waits for start.
+    const logged = pyYaml(
+      renderExport("compose", {
+        ...phased("/srv/app"),
+        ready: new Map([["Back_Worker", { kind: "log", pattern: "up" }]]),
+      }).get("compose.yaml")!.content,
+    )[0] as { services: Services };
+    assert.deepEqual(logged.services.clock.depends_on, {
+      Back_Worker: { condition: "service_started" },
+      release: done,
+    });
+  });
+
+  test(
+    "docker-compose config accepts every condition and healthcheck",
+    {
+      skip: skipUnless(
+        has("docker-compose") && PY_YAML,
+        "docker-compose or python3-yaml not installed",
+      ),
+    },
+    async () => {
+      const root = tempRoot();
+      try {
+        for (const [k, ready] of [phased(root).ready, TCP_READY].entries()) {
+          const dir = join(root, `compose-${k}`);
+          const opts = phased(root, { image: "busybox:1", ready });
+          const [file] = await writeExport("compose", dir, opts);
+          const quiet = spawnSync("docker-compose", [
+            "-f",
+            file,
+            "config",
+            "-q",
+          ], {
+            encoding: "utf8",
+            cwd: dir,
+          });
+          assert.equal(quiet.status, 0, quiet.stderr);
+          assert.equal(quiet.stderr.trim(), "");
+          const full = spawnSync("docker-compose", ["-f", file, "config"], {
+            encoding: "utf8",
+            cwd: dir,
+          });
+          assert.equal(full.status, 0, full.stderr);
+          const { services } = pyYaml(full.stdout)[0] as {
+            services: Services;
+          };
+          assert.equal(services.release.restart, "no");
+          assert.deepEqual(services.web.depends_on, {
+            release: { condition: "service_completed_successfully" },
+          });
+          assert.deepEqual(
+            (services.clock.depends_on as Record<string, unknown>)
+              .Back_Worker,
+            { condition: "service_healthy" },
+          );
+          const web = services.web.healthcheck as Record<string, unknown>;
+          assert.equal((web.test as string[])[0], "CMD-SHELL");
+          // docker-compose normalises durations: 60s is 1m.
+          assert.equal(web.start_period, "1m");
+        }
+        // The check has teeth: an unknown condition is rejected.
+        const bad = join(root, "bad.yaml");
+        writeFileSync(
+          bad,
+          'services:\n  a:\n    image: "x"\n    depends_on:\n      b:\n        condition: "service_ready"\n  b:\n    image: "x"\n',
+        );
+        const rejected = spawnSync("docker-compose", [
+          "-f",
+          bad,
+          "config",
+          "-q",
+        ], {
+          encoding: "utf8",
+          cwd: root,
+        });
+        assert.notEqual(rejected.status, 0);
+        assert.match(rejected.stderr, /service_ready/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe("kubernetes: release, order, readiness", () => {
+  type Container = Record<string, unknown> & { name: string };
+  type Doc = {
+    kind: string;
+    metadata: { name: string; labels: Record<string, string> };
+    spec: {
+      backoffLimit?: number;
+      template: {
+        spec: { restartPolicy?: string; containers: Container[] };
+      };
+    };
+  };
+  const container = (doc: Doc) => doc.spec.template.spec.containers[0];
+
+  test("a Job for release, probes, all valid", () => {
+    const docs = kubernetesDocuments(phased("/srv/app")) as unknown as Doc[];
+    assert.deepEqual(docs.map((d) => `${d.kind} ${d.metadata.name}`), [
+      "ConfigMap tend-test-env",
+      "Secret tend-test-secret",
+      "Job tend-test-release",
+      "Deployment tend-test-web",
+      "Deployment tend-test-back-worker",
+      "Deployment tend-test-clock",
+      "Service tend-test-web",
+    ]);
+    for (const doc of docs) {
+      _validate(doc as unknown as Record<string, unknown>);
+    }
+    const job = docs[2];
+    assert.equal(job.spec.backoffLimit, 0);
+    assert.equal(job.spec.template.spec.restartPolicy, "Never");
+    assert.equal(job.metadata.labels["app.kubernetes.io/component"], "release");
+    assert.deepEqual(container(job).command, [
+      "sh",
+      "-c",
+      RELEASE_CMD.replaceAll("$", "$$$$"),
+    ]);
+    assert.equal(container(job).readinessProbe, undefined);
+
+    const web = container(docs[3]);
+    const http = { httpGet: { path: "/health", port: 6000 } };
+    assert.deepEqual(web.readinessProbe, {
+      ...http,
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    });
+    assert.deepEqual(web.startupProbe, {
+      ...http,
+      periodSeconds: 2,
+      timeoutSeconds: 5,
+      failureThreshold: 30,
+    });
+    // The kubelet expands $(VAR) and $$ in exec probes as in commands.
+    assert.deepEqual(
+      (container(docs[4]).readinessProbe as { exec: unknown }).exec,
+      { command: ["sh", "-c", 'test -e "$$OUT/ok"'] },
+    );
+    assert.equal(container(docs[5]).readinessProbe, undefined); // log
+
+    const tcp = kubernetesDocuments(
+      phased("/srv/app", { ready: TCP_READY }),
+    ) as unknown as Doc[];
+    for (const doc of tcp) _validate(doc as unknown as Record<string, unknown>);
+    assert.deepEqual(
+      (container(tcp[3]).startupProbe as { tcpSocket: unknown }).tcpSocket,
+      { port: 6000 },
+    );
+    // Another host is resolved in the pod, not by the kubelet on the node.
+    const remote = container(tcp[4]).readinessProbe as {
+      exec: { command: string[] };
+    };
+    assert.equal(
+      remote.exec.command[2],
+      probeCheck(TCP_READY.get("Back_Worker")!, 6100)!.replaceAll("$", "$$$$"),
+    );
+
+    // Without a release there is no Job; with `-c release=0` neither.
+    const none = kubernetesDocuments({
+      ...phased("/srv/app"),
+      instances: phased("/srv/app").instances.filter((i) =>
+        i.type !== "release"
+      ),
+    });
+    assert.ok(!none.some((d) => d.kind === "Job"));
+  });
+
+  test("the header gives the release recipe and what is not expressed", () => {
+    const text = renderExport("kubernetes", phased("/srv/app")).get(
+      "tend-test.yaml",
+    )!.content;
+    const header = text.slice(0, text.indexOf("---"));
+    for (
+      const line of [
+        "#   kubectl delete job tend-test-release --ignore-not-found",
+        "#   kubectl apply -f tend-test.yaml -l 'app.kubernetes.io/component!=web,app.kubernetes.io/component!=back-worker,app.kubernetes.io/component!=clock'",
+        "#   kubectl wait --for=condition=complete --timeout=600s job/tend-test-release",
+        "#   kubectl apply -f tend-test.yaml",
+        "# Back_Worker starts after web under tend; Deployments have no order, so it must retry until they answer.",
+        "# clock: a log probe has no Kubernetes equivalent; no probe is set.",
+      ]
+    ) {
+      assert.ok(header.split("\n").includes(line), `${line}\n${header}`);
+    }
+  });
+
+  test(
+    "the YAML reads back (PyYAML) as the validated documents",
+    { skip: skipUnless(PY_YAML, "python3-yaml not installed") },
+    async () => {
+      const root = tempRoot();
+      try {
+        for (const [k, ready] of [phased(root).ready, TCP_READY].entries()) {
+          const opts = phased(root, { user: "1000", ready });
+          const [file] = await writeExport(
+            "kubernetes",
+            join(root, `k${k}`),
+            opts,
+          );
+          const docs = pyYaml(read(file));
+          assert.deepEqual(docs, kubernetesDocuments(opts));
+          for (const doc of docs) _validate(doc as Record<string, unknown>);
+        }
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe("supervisord: release, order, readiness", () => {
+  test(
+    "priorities follow the order; a failed release runs once and is never restarted",
+    { skip: skipUnless(has("supervisord"), "supervisord not installed") },
+    async () => {
+      const root = tempRoot();
+      let child: ChildProcess | undefined;
+      try {
+        const logs = join(root, "logs");
+        mkdirSync(logs);
+        const opts = phased(root, {
+          logDir: logs,
+          ...(process.getuid?.() === 0 ? { user: "root" } : {}),
+        });
+        // Exit 3: an unexpected exit, which autorestart=unexpected (and
+        // true) would restart.
+        opts.env.RELEASE_EXIT = "3";
+        const [file] = await writeExport(
+          "supervisord",
+          join(root, "export"),
+          opts,
+        );
+        const conf = read(file);
+        const section = (name: string) =>
+          conf.slice(conf.indexOf(`[program:tend-test-${name}]`)).split(
+            "\n\n",
+          )[0];
+        const release = section("release-1");
+        assert.match(release, /^autorestart=false$/m);
+        assert.match(release, /^startsecs=0$/m);
+        assert.match(release, /^; The release phase: started first/m);
+        const priority = (name: string) =>
+          Number(/^priority=(\d+)$/m.exec(section(name))![1]);
+        assert.deepEqual(
+          ["release-1", "web-1", "web-2", "Back_Worker-1", "clock-1"].map(
+            priority,
+          ),
+          [100, 200, 200, 300, 400],
+        );
+        assert.match(section("web-1"), /^autorestart=true$/m);
+        assert.match(
+          section("Back_Worker-1"),
+          /^; Starts after web under tend; here only later/m,
+        );
+
+        child = startSupervisord(root);
+        const others = {
+          ...opts,
+          instances: opts.instances.filter((i) => i.type !== "release"),
+        };
+        const runs = join(root, "out", "release.runs");
+        await waitFor(
+          () =>
+            (outputsMatch(root, others) && existsSync(runs)) ||
+            child!.exitCode !== null,
+          15_000,
+          "every instance's output",
+        );
+        assert.equal(child.exitCode, null, read(`${root}/supervisord.log`));
+        // supervisord does not wait: the others run although it failed
+        // (documented). A restart would come within a second or two.
+        await new Promise((r) => setTimeout(r, 2500));
+        assert.equal(read(runs), "ran\n");
+        assert.match(
+          read(`${root}/supervisord.log`),
+          /exited: tend-test-release-1 \(exit status 3; not expected\)/,
+        );
+        child.kill("SIGTERM");
+        await exited(child);
+        await waitFor(() => survivors().length === 0, 5_000, "no survivors");
+      } finally {
+        if (child && child.exitCode === null && child.pid) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch { /* already gone */ }
+        }
+        killSurvivors();
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe("runit: release, order, readiness", () => {
+  const PATH_ONLY = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+  /** Starts a service's ./run as runsv would: in its directory. */
+  function runService(
+    dir: string,
+    env: Record<string, string> = {},
+  ): ChildProcess {
+    return spawn("./run", [], {
+      cwd: dir,
+      detached: true,
+      stdio: "ignore",
+      env: { ...PATH_ONLY, ...env },
+    });
+  }
+
+  async function killGroup(child: ChildProcess): Promise<void> {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch { /* gone */ }
+    await exited(child);
+  }
+
+  test("the release runs once, then sleeps; ./check passes only for this run's success", async () => {
+    const root = tempRoot();
+    const children: ChildProcess[] = [];
+    try {
+      const dir = join(root, "sv");
+      const written = await writeExport("runit", dir, phased(root));
+      assert.deepEqual(
+        written.filter((p) => p.endsWith("/check")).map((p) =>
+          p.slice(dir.length + 1)
+        ),
+        [
+          "tend-test-web-1/check",
+          "tend-test-web-2/check",
+          "tend-test-release-1/check",
+          "tend-test-Back_Worker-1/check",
+        ], // not clock: a log probe
+      );
+      const svc = join(dir, "tend-test-release-1");
+      const runs = join(root, "out", "release.runs");
+      const released = join(svc, "released");
+      mkdirSync(join(svc, "supervise"));
+      const runsvPid = (pid: number | undefined) =>
+        writeFileSync(join(svc, "supervise", "pid"), `${pid}\n`);
+      const check = () => shStatus("./check", {}, svc);
+
+      const ok = runService(svc);
+      children.push(ok);
+      await waitFor(() => existsSync(released), 10_000, "./released");
+      assert.equal(read(released), `${ok.pid}\n`);
+      runsvPid(ok.pid);
+      assert.equal(await check(), 0);
+      runsvPid(1); // another run of the service: the marker is stale
+      assert.notEqual(await check(), 0);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(ok.exitCode, null, "stays up, or runsv would rerun it");
+      assert.equal(read(runs), "ran\n");
+      await killGroup(ok);
+
+      const failed = runService(svc, { RELEASE_EXIT: "3" });
+      children.push(failed);
+      await waitFor(() => read(runs) === "ran\nran\n", 10_000, "second run");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(failed.exitCode, null);
+      assert.ok(!existsSync(released), "the old marker is gone");
+      runsvPid(failed.pid);
+      assert.notEqual(await check(), 0);
+    } finally {
+      for (const child of children) await killGroup(child);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a service runs sv start on what it comes after, and starts only if that succeeds", async () => {
+    const root = tempRoot();
+    const children: ChildProcess[] = [];
+    try {
+      const dir = join(root, "sv");
+      const opts = phased(root);
+      await writeExport("runit", dir, opts);
+      const run = (name: string) => read(join(dir, `tend-test-${name}`, "run"));
+      assert.match(
+        run("web-1"),
+        /^sv -w 60 start '\.\.\/tend-test-release-1' \|\| exit 1$/m,
+      );
+      assert.match(
+        run("clock-1"),
+        /^sv -w 60 start '\.\.\/tend-test-Back_Worker-1' '\.\.\/tend-test-release-1' \|\| exit 1$/m,
+      );
+      assert.match(run("clock-1"), /^# Its log probe has no runit equivalent/m);
+      assert.doesNotMatch(run("release-1"), /^sv /m);
+
+      // A stand-in for sv that logs its arguments: runit is not needed to
+      // see what the script asks of it.
+      const bin = join(root, "bin");
+      mkdirSync(bin);
+      writeFileSync(
+        join(bin, "sv"),
+        '#!/bin/sh\necho "$@" >>"$SV_LOG"\nexit "${SV_EXIT:-0}"\n',
+      );
+      chmodSync(join(bin, "sv"), 0o755);
+      const svLog = join(root, "sv.log");
+      const svc = join(dir, "tend-test-Back_Worker-1");
+      const env = { PATH: `${bin}:${PATH_ONLY.PATH}`, SV_LOG: svLog };
+      const worker = opts.instances.find((i) => i.type === "Back_Worker")!;
+      const out = join(root, "out", `${worker.name}.out`);
+
+      const refused = runService(svc, { ...env, SV_EXIT: "1" });
+      children.push(refused);
+      await exited(refused);
+      assert.equal(refused.exitCode, 1);
+      assert.ok(!existsSync(out), "the command did not run");
+      assert.equal(
+        read(svLog),
+        "-w 60 start ../tend-test-web-1 ../tend-test-web-2 ../tend-test-release-1\n",
+      );
+
+      const started = runService(svc, env);
+      children.push(started);
+      await waitFor(
+        () =>
+          existsSync(out) && read(out) === expected(worker.name, worker.port),
+        10_000,
+        "the worker's output",
+      );
+    } finally {
+      for (const child of children) await killGroup(child);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a probe's ./check passes once the service is ready", async () => {
+    const root = tempRoot();
+    const http = await listening(createHttpServer((req, res) => {
+      res.writeHead(req.url === "/health" ? 200 : 404).end();
+    }));
+    try {
+      const dir = join(root, "sv");
+      await writeExport("runit", dir, {
+        app: "t",
+        appRoot: root,
+        env: {},
+        instances: [
+          {
+            type: "web",
+            index: 1,
+            name: "web.1",
+            command: "x",
+            port: http.port,
+          },
+          { type: "worker", index: 1, name: "worker.1", command: "x", port: 1 },
+        ],
+        ready: new Map<string, Probe>([
+          ["web", { kind: "http", path: "/health" }],
+          // Relative: the check runs in the app root, with the service's env.
+          ["worker", {
+            kind: "exec",
+            command: 'test "$PS" = worker.1 -a -e ok',
+          }],
+        ]),
+      });
+      const check = (name: string) =>
+        shStatus("./check", PATH_ONLY, join(dir, `t-${name}-1`));
+      assert.equal(await check("web"), 0);
+      assert.notEqual(await check("worker"), 0);
+      writeFileSync(join(root, "ok"), "");
+      assert.equal(await check("worker"), 0);
+      await closed(http.server);
+      assert.notEqual(await check("web"), 0);
+    } finally {
+      if (http.server.listening) await closed(http.server);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("launchd: release, order, readiness", () => {
+  test(
+    "the release is not kept alive; comments say what launchd cannot order",
+    { skip: skipUnless(PY, "python3 not installed") },
+    async () => {
+      const root = tempRoot();
+      try {
+        const written = await writeExport(
+          "launchd",
+          join(root, "l"),
+          phased(root),
+        );
+        const out = spawnSync("python3", [
+          "-c",
+          "import json, plistlib, sys; print(json.dumps([plistlib.load(open(f, 'rb')) for f in sys.argv[1:]]))",
+          ...written,
+        ], { encoding: "utf8" });
+        assert.equal(out.status, 0, out.stderr);
+        const plists = JSON.parse(out.stdout) as {
+          Label: string;
+          RunAtLoad: boolean;
+          KeepAlive: boolean;
+        }[];
+        assert.deepEqual(
+          plists.map((p) => [p.Label, p.RunAtLoad, p.KeepAlive]),
+          [
+            ["tend-test-web-1", true, true],
+            ["tend-test-web-2", true, true],
+            ["tend-test-release-1", true, false],
+            ["tend-test-Back_Worker-1", true, true],
+            ["tend-test-clock-1", true, true],
+          ],
+        );
+        const text = (name: string) =>
+          read(written.find((p) => p.endsWith(`${name}.plist`))!);
+        assert.match(text("release-1"), /<!-- The release phase: runs once/);
+        assert.match(
+          text("Back_Worker-1"),
+          /<!-- Starts after other jobs under tend; launchd has no order/,
+        );
+        assert.match(
+          text("web-1"),
+          /<!-- Its readiness probe has no launchd equivalent. -->/,
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -12,7 +12,12 @@ import {
   tcpAccepts,
 } from "../../mod.ts";
 import { checkProcfile } from "../../src/procfile.ts";
-import { dependencies, findCycle, mayStop } from "../../src/order.ts";
+import {
+  dependencies,
+  findCycle,
+  mayStop,
+  resolveReadiness,
+} from "../../src/order.ts";
 
 async function listen(server: Server | ReturnType<typeof createHttp>) {
   server.listen(0, "127.0.0.1");
@@ -140,5 +145,29 @@ describe("probes", () => {
     const enc = (s: string) => new TextEncoder().encode(s);
     assert.equal(m.push(enc("not ready\nre")), false);
     assert.equal(m.push(enc("ady\r\n")), true);
+  });
+});
+
+describe("release and the order", () => {
+  it("rejects a release that would start after another type", () => {
+    const problems: { line?: number; message: string }[] = [];
+    const r = resolveReadiness({
+      entries: [
+        { name: "release", command: "migrate", line: 1 },
+        { name: "web", command: "serve", line: 2 },
+      ],
+      directives: [{
+        type: "release",
+        key: "after",
+        value: "web",
+        line: 3,
+        column: 15,
+      }],
+      path: "Procfile",
+    }, problems);
+    assert.deepEqual(problems.map((p) => [p.line, p.message]), [
+      [3, '"release" runs first: it cannot start after web'],
+    ]);
+    assert.equal(r.order.has("release"), false);
   });
 });
