@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { resolveReadiness } from "../../src/order.ts";
 import { COMMANDS, parseArgs } from "../../src/args.ts";
 import {
   DotenvError,
@@ -136,6 +137,25 @@ const procfileLine = fc.oneof(
   ).map(([n, c, cmd]) => n + c + cmd),
   fc.constantFrom("", "# comment", "  ", "web: serve", "web:", ": x"),
   fc.string({ maxLength: 30 }),
+  // `#tend` settings lines, well formed or not.
+  fc.tuple(
+    fc.constantFrom("#tend", "#tend ", "#tend\t", "#tendx "),
+    fc.stringMatching(/^[A-Za-z0-9_-]{0,6}$/),
+    fc.array(
+      fc.oneof(
+        fc.tuple(
+          fc.constantFrom("ready", "after", "x", ""),
+          fc.constantFrom("=", "", "=="),
+          fc.oneof(
+            fc.constantFrom("tcp", "http:/up", 'exec:"a b"', "log:(", "web,db"),
+            fc.string({ maxLength: 8 }),
+          ),
+        ).map(([k, eq, v]) => k + eq + v),
+        fc.constantFrom('"', 'ready="a b', "\\"),
+      ),
+      { maxLength: 3 },
+    ),
+  ).map(([head, type, settings]) => [head + type, ...settings].join(" ")),
 );
 
 const procfileText = fc.oneof(
@@ -154,6 +174,21 @@ const procfileText = fc.oneof(
 );
 
 describe("fuzz: Procfile", () => {
+  it("#tend settings never throw; each problem is one line with its place", () => {
+    fc.assert(
+      fc.property(procfileText, (text) => {
+        const checked = checkProcfile(text, "P");
+        const problems: { line?: number; message: string }[] = [];
+        resolveReadiness({ ...checked, path: "P" }, problems);
+        for (const problem of problems) {
+          assert.ok(problem.message.length > 0);
+          assert.ok(!/[\n\r]/.test(problem.message), "one line");
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it("checkProcfile never throws; every problem has the path and a line in the file", () => {
     fc.assert(
       fc.property(procfileText, (text) => {
