@@ -48,6 +48,8 @@ export const FOLLOW_BUFFER = 1 << 20;
 const _CHANGE_GRACE_MS = 10_000;
 /** How long closing waits for followers to take their last lines. */
 const _CLOSE_MS = 500;
+/** How long an answered client may go on sending before it is cut off. */
+const _LINGER_MS = 1000;
 
 /** What a {@linkcode ControlServer} serves. */
 export interface ControlServerOptions {
@@ -72,8 +74,15 @@ export interface ControlServerOptions {
 }
 
 interface _Client {
+  readonly socket: Socket;
+  /** A `logs --follow`: its end is the client leaving. */
   following: boolean;
+  /** Lines a slow follower missed since it last heard so. */
   dropped: number;
+  /** The client finished sending. */
+  ended: boolean;
+  /** The last answer is with the kernel. */
+  answered: boolean;
 }
 
 /**
@@ -242,15 +251,22 @@ export class ControlServer {
   }
 
   #connection(socket: Socket): void {
+    const client: _Client = {
+      socket,
+      following: false,
+      dropped: 0,
+      ended: false,
+      answered: false,
+    };
     // A client that goes away is its own business; tend says nothing.
     socket.on("error", () => {});
     const limit = this.#clients.size >= MAX_CLIENTS;
     if (this.#closed || limit) {
       const why = limit ? "too many clients" : "tend is exiting";
-      this.#reply(socket, _error(new ControlError("busy", why)));
-      return;
+      socket.on("data", () => {});
+      socket.on("end", () => this.#ended(client));
+      return this.#reply(client, _error(new ControlError("busy", why)));
     }
-    const client: _Client = { following: false, dropped: 0 };
     this.#clients.set(socket, client);
     socket.once("close", () => this.#clients.delete(socket));
     const reader = new RequestReader();
@@ -258,60 +274,75 @@ export class ControlServer {
     const take = (line: string) => {
       reading = false;
       socket.setTimeout(0);
-      this.#handle(socket, client, line);
+      this.#handle(client, line);
+    };
+    const refuse = (error: ControlError) => {
+      reading = false;
+      this.#reply(client, _error(error));
     };
     socket.setTimeout(
       this.#options.requestTimeout ?? REQUEST_TIMEOUT_MS,
       () => {
-        if (!reading) return;
-        reading = false;
-        this.#reply(
-          socket,
-          _error(new ControlError("timeout", "no request came in time")),
-        );
+        if (reading) {
+          refuse(
+            new ControlError("timeout", "no request came in time"),
+          );
+        }
       },
     );
+    // Bytes after the request are read and dropped: closing with bytes
+    // unread would reset the connection, and the client lose the answer.
     socket.on("data", (chunk: Uint8Array) => {
       if (!reading) return;
       const got = reader.push(chunk);
       if (got === "too-large") {
-        reading = false;
-        const message = `the request is over ${MAX_REQUEST} bytes`;
-        this.#reply(socket, _error(new ControlError("too-large", message)));
+        refuse(
+          new ControlError(
+            "too-large",
+            `the request is over ${MAX_REQUEST} bytes`,
+          ),
+        );
       } else if (got !== undefined) take(got);
     });
     socket.on("end", () => {
       if (reading) {
         const line = reader.end();
-        if (line !== undefined) return take(line);
-        reading = false;
-        socket.destroy();
-      } else if (client.following) socket.destroy();
+        if (line !== undefined) take(line);
+        else refuse(new ControlError("bad-request", "no request came"));
+      }
+      this.#ended(client);
     });
   }
 
-  #handle(socket: Socket, client: _Client, line: string): void {
+  /** The client finished sending: closes once it has its answer. */
+  #ended(client: _Client): void {
+    client.ended = true;
+    if (client.answered || client.following) client.socket.destroy();
+  }
+
+  #handle(client: _Client, line: string): void {
     try {
       const request = parseRequest(line);
       switch (request.cmd) {
         case "status":
-          return this.#reply(socket, this.#ok({ processes: this.processes() }));
+          return this.#reply(client, this.#ok({ processes: this.processes() }));
         case "restart":
         case "stop":
-          return this.#change(socket, request);
+          return this.#change(client, request);
         case "logs":
-          return this.#logs(socket, client, request);
+          return this.#logs(client, request);
       }
     } catch (error) {
-      this.#reply(socket, _error(error));
+      this.#reply(client, _error(error));
     }
   }
 
   /** Restarts or stops; answers once each process it names has settled. */
   #change(
-    socket: Socket,
+    client: _Client,
     request: Extract<ControlRequest, { cmd: "restart" | "stop" }>,
   ): void {
+    const { socket } = client;
     const supervisor = this.#supervisor;
     if (!supervisor) throw new ControlError("starting", "tend is starting");
     if (supervisor.stopping) {
@@ -338,11 +369,11 @@ export class ControlServer {
       supervisor.processes().every((p) =>
         !names.has(p.name) || (p.state !== "stopping" && p.state !== "exited")
       );
-    if (settled()) return this.#reply(socket, response(true));
+    if (settled()) return this.#reply(client, response(true));
     const done = (ok: boolean) => {
       clearTimeout(timer);
       stopListening();
-      this.#reply(socket, response(ok));
+      this.#reply(client, response(ok));
     };
     // A run's end is an event; its next state is set right after it.
     const stopListening = this.history.onEvent(() =>
@@ -360,10 +391,10 @@ export class ControlServer {
 
   /** The history of the names asked for, then, if asked, what follows. */
   #logs(
-    socket: Socket,
     client: _Client,
     request: Extract<ControlRequest, { cmd: "logs" }>,
   ): void {
+    const { socket } = client;
     const all = this.#options.instances;
     const names = request.targets.length === 0
       ? all.map((i) => i.name)
@@ -384,18 +415,19 @@ export class ControlServer {
     const items = this.history.snapshot(names, request.lines);
     if (!request.follow) {
       socket.write(header);
-      return this.#reply(socket, undefined, _encode(items));
+      return this.#reply(client, undefined, _encode(items));
     }
     client.following = true;
     socket.write(header + _encode(items) + '{"following":true}\n');
     const stop = this.history.follow(names, (more) => {
-      this.#send(socket, client, more);
+      this.#send(client, more);
     });
     socket.once("close", stop);
   }
 
   /** Writes a follower's lines, or counts them while it is not reading. */
-  #send(socket: Socket, client: _Client, items: HistoryItem[]): void {
+  #send(client: _Client, items: HistoryItem[]): void {
+    const { socket } = client;
     if (socket.writableLength > FOLLOW_BUFFER) {
       if (client.dropped === 0) {
         socket.once("drain", () => {
@@ -413,17 +445,27 @@ export class ControlServer {
     return { v: PROTOCOL_VERSION, ok: true, tend: this.info(), ...fields };
   }
 
-  /** Sends the last line(s) and closes, once they are written. */
+  /**
+   * Sends the last line(s) and closes once they are written and the client
+   * has finished sending (or, if it never does, {@linkcode _LINGER_MS}
+   * later).
+   */
   #reply(
-    socket: Socket,
+    client: _Client,
     response: ControlResponse | undefined,
     text = "",
   ): void {
-    if (socket.destroyed) return;
+    const { socket } = client;
+    if (socket.destroyed || socket.writableEnded) return;
     const body = response === undefined
       ? text
       : JSON.stringify(response) + "\n";
-    socket.end(body, () => socket.destroy());
+    socket.end(body, () => {
+      client.answered = true;
+      if (client.ended) return socket.destroy();
+      const timer = setTimeout(() => socket.destroy(), _LINGER_MS);
+      socket.once("close", () => clearTimeout(timer));
+    });
   }
 }
 
