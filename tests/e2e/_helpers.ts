@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
+  chmodSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -19,6 +20,21 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+
+/**
+ * The XDG_RUNTIME_DIR of every tend the tests start (also those that
+ * inherit the environment): their control sockets, and those that tends
+ * killed with SIGKILL leave, stay out of the user's own directory and go
+ * with the test run.
+ */
+export const RUNTIME_DIR: string = mkdtempSync(join(tmpdir(), "tend-run-"));
+chmodSync(RUNTIME_DIR, 0o700);
+process.env.XDG_RUNTIME_DIR = RUNTIME_DIR;
+// Deno's test runner does not emit "exit"; it dispatches "unload".
+const _removeRuntimeDir = () =>
+  rmSync(RUNTIME_DIR, { recursive: true, force: true });
+process.once("exit", _removeRuntimeDir);
+globalThis.addEventListener?.("unload", _removeRuntimeDir);
 
 /** The repository root. */
 export const ROOT: string = resolve(
