@@ -5,9 +5,9 @@
  * `docs/control.md`).
  *
  * A client can change nothing but what the protocol offers: a request is
- * one line of at most {@linkcode MAX_REQUEST} bytes that must come within
- * {@linkcode REQUEST_TIMEOUT_MS} (a timer that exists only while a client
- * is connected), at most {@linkcode MAX_CLIENTS} are served at once, a
+ * one line of at most 64 KiB that must come within 5 s (a timer that
+ * exists only while a client is connected; see `_control_connection.ts`),
+ * at most {@linkcode MAX_CLIENTS} are served at once, a
  * bad request gets an error line and the connection closes, and a
  * follower that does not read loses lines rather than slowing anything.
  * tend prints nothing about its clients. Idle, the server is a listening
@@ -18,38 +18,38 @@
 import { chmodSync, rmdirSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
+import {
+  Connection,
+  controlError,
+  encodeItems,
+  FOLLOW_BUFFER,
+} from "./_control_connection.ts";
 import { type AppSockets, ConnectError, exchange } from "./control_client.ts";
 import {
   ControlError,
   type ControlRequest,
   type ControlResponse,
-  logMessage,
   MAX_CLIENTS,
-  MAX_REQUEST,
   parseRequest,
   type ProcessStatus,
   processStatus,
   PROTOCOL_VERSION,
-  REQUEST_TIMEOUT_MS,
-  RequestReader,
   type TendInfo,
 } from "./control_protocol.ts";
 import { TendError } from "./errors.ts";
 import type { Instance } from "./formation.ts";
-import { History, type HistoryItem } from "./history.ts";
+import { History } from "./history.ts";
 import { DEFAULT_TIMEOUT, selected, type TypeSelection } from "./policy.ts";
 import type { ProcessInfo } from "./process_state.ts";
 import { ensureControlDir, socketPath } from "./socket_path.ts";
 import type { Supervisor } from "./supervisor.ts";
 
-/** Bytes a follower may have waiting before its lines are dropped. */
-export const FOLLOW_BUFFER = 1 << 20;
+export { FOLLOW_BUFFER };
+
 /** How long a change waits, past the stop timeout, before it answers anyway. */
 const _CHANGE_GRACE_MS = 10_000;
 /** How long closing waits for followers to take their last lines. */
 const _CLOSE_MS = 500;
-/** How long an answered client may go on sending before it is cut off. */
-const _LINGER_MS = 1000;
 
 /** What a {@linkcode ControlServer} serves. */
 export interface ControlServerOptions {
@@ -71,18 +71,6 @@ export interface ControlServerOptions {
   history?: History;
   /** ms a client has to send its request (default 5000; for tests). */
   requestTimeout?: number;
-}
-
-interface _Client {
-  readonly socket: Socket;
-  /** A `logs --follow`: its end is the client leaving. */
-  following: boolean;
-  /** Lines a slow follower missed since it last heard so. */
-  dropped: number;
-  /** The client finished sending. */
-  ended: boolean;
-  /** The last answer is with the kernel. */
-  answered: boolean;
 }
 
 /**
@@ -135,7 +123,7 @@ export class ControlServer {
   /** When it began to listen (ms since the epoch). */
   readonly startedAt: number = Date.now();
   readonly #options: ControlServerOptions;
-  readonly #clients = new Map<Socket, _Client>();
+  readonly #clients = new Set<Socket>();
   #server?: Server;
   #supervisor?: Supervisor;
   #closed = false;
@@ -227,7 +215,7 @@ export class ControlServer {
     if (this.#closed) return;
     this.#closed = true;
     this.#server?.close();
-    const open = [...this.#clients.keys()];
+    const open = [...this.#clients];
     for (const socket of open) socket.end();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -235,7 +223,7 @@ export class ControlServer {
       new Promise((r) => (timer = setTimeout(r, _CLOSE_MS))),
     ]);
     clearTimeout(timer);
-    for (const socket of this.#clients.keys()) socket.destroy();
+    for (const socket of this.#clients) socket.destroy();
     this.#remove();
     process.off("exit", this.#exitHook);
   }
@@ -251,81 +239,29 @@ export class ControlServer {
   }
 
   #connection(socket: Socket): void {
-    const client: _Client = {
-      socket,
-      following: false,
-      dropped: 0,
-      ended: false,
-      answered: false,
-    };
-    // A client that goes away is its own business; tend says nothing.
-    socket.on("error", () => {});
-    const limit = this.#clients.size >= MAX_CLIENTS;
-    if (this.#closed || limit) {
-      const why = limit ? "too many clients" : "tend is exiting";
-      socket.on("data", () => {});
-      socket.on("end", () => this.#ended(client));
-      return this.#reply(client, _error(new ControlError("busy", why)));
+    const full = this.#clients.size >= MAX_CLIENTS;
+    if (this.#closed || full) {
+      const busy = full ? "too many clients" : "tend is exiting";
+      new Connection(socket, () => {}, { busy });
+      return;
     }
-    this.#clients.set(socket, client);
+    this.#clients.add(socket);
     socket.once("close", () => this.#clients.delete(socket));
-    const reader = new RequestReader();
-    let reading = true;
-    const take = (line: string) => {
-      reading = false;
-      socket.setTimeout(0);
-      this.#handle(client, line);
-    };
-    const refuse = (error: ControlError) => {
-      reading = false;
-      this.#reply(client, _error(error));
-    };
-    socket.setTimeout(
-      this.#options.requestTimeout ?? REQUEST_TIMEOUT_MS,
-      () => {
-        if (reading) {
-          refuse(
-            new ControlError("timeout", "no request came in time"),
-          );
-        }
+    new Connection(
+      socket,
+      (connection, line) => this.#handle(connection, line),
+      {
+        requestTimeout: this.#options.requestTimeout,
       },
     );
-    // Bytes after the request are read and dropped: closing with bytes
-    // unread would reset the connection, and the client lose the answer.
-    socket.on("data", (chunk: Uint8Array) => {
-      if (!reading) return;
-      const got = reader.push(chunk);
-      if (got === "too-large") {
-        refuse(
-          new ControlError(
-            "too-large",
-            `the request is over ${MAX_REQUEST} bytes`,
-          ),
-        );
-      } else if (got !== undefined) take(got);
-    });
-    socket.on("end", () => {
-      if (reading) {
-        const line = reader.end();
-        if (line !== undefined) take(line);
-        else refuse(new ControlError("bad-request", "no request came"));
-      }
-      this.#ended(client);
-    });
   }
 
-  /** The client finished sending: closes once it has its answer. */
-  #ended(client: _Client): void {
-    client.ended = true;
-    if (client.answered || client.following) client.socket.destroy();
-  }
-
-  #handle(client: _Client, line: string): void {
+  #handle(client: Connection, line: string): void {
     try {
       const request = parseRequest(line);
       switch (request.cmd) {
         case "status":
-          return this.#reply(client, this.#ok({ processes: this.processes() }));
+          return client.reply(this.#ok({ processes: this.processes() }));
         case "restart":
         case "stop":
           return this.#change(client, request);
@@ -333,13 +269,13 @@ export class ControlServer {
           return this.#logs(client, request);
       }
     } catch (error) {
-      this.#reply(client, _error(error));
+      client.reply(controlError(error));
     }
   }
 
   /** Restarts or stops; answers once each process it names has settled. */
   #change(
-    client: _Client,
+    client: Connection,
     request: Extract<ControlRequest, { cmd: "restart" | "stop" }>,
   ): void {
     const { socket } = client;
@@ -369,11 +305,11 @@ export class ControlServer {
       supervisor.processes().every((p) =>
         !names.has(p.name) || (p.state !== "stopping" && p.state !== "exited")
       );
-    if (settled()) return this.#reply(client, response(true));
+    if (settled()) return client.reply(response(true));
     const done = (ok: boolean) => {
       clearTimeout(timer);
       stopListening();
-      this.#reply(client, response(ok));
+      client.reply(response(ok));
     };
     // A run's end is an event; its next state is set right after it.
     const stopListening = this.history.onEvent(() =>
@@ -391,7 +327,7 @@ export class ControlServer {
 
   /** The history of the names asked for, then, if asked, what follows. */
   #logs(
-    client: _Client,
+    client: Connection,
     request: Extract<ControlRequest, { cmd: "logs" }>,
   ): void {
     const { socket } = client;
@@ -412,76 +348,16 @@ export class ControlServer {
       }
     }
     const header = JSON.stringify(this.#ok({ names })) + "\n";
-    const items = this.history.snapshot(names, request.lines);
-    if (!request.follow) {
-      socket.write(header);
-      return this.#reply(client, undefined, _encode(items));
-    }
-    client.following = true;
-    socket.write(header + _encode(items) + '{"following":true}\n');
-    const stop = this.history.follow(names, (more) => {
-      this.#send(client, more);
-    });
+    const history = encodeItems(this.history.snapshot(names, request.lines));
+    if (!request.follow) return client.reply(undefined, header + history);
+    client.follow(header + history);
+    const stop = this.history.follow(names, (items) => client.send(items));
     socket.once("close", stop);
-  }
-
-  /** Writes a follower's lines, or counts them while it is not reading. */
-  #send(client: _Client, items: HistoryItem[]): void {
-    const { socket } = client;
-    if (socket.writableLength > FOLLOW_BUFFER) {
-      if (client.dropped === 0) {
-        socket.once("drain", () => {
-          socket.write(JSON.stringify({ dropped: client.dropped }) + "\n");
-          client.dropped = 0;
-        });
-      }
-      client.dropped += items.length;
-      return;
-    }
-    socket.write(_encode(items));
   }
 
   #ok(fields: Record<string, unknown>): ControlResponse {
     return { v: PROTOCOL_VERSION, ok: true, tend: this.info(), ...fields };
   }
-
-  /**
-   * Sends the last line(s) and closes once they are written and the client
-   * has finished sending (or, if it never does, {@linkcode _LINGER_MS}
-   * later).
-   */
-  #reply(
-    client: _Client,
-    response: ControlResponse | undefined,
-    text = "",
-  ): void {
-    const { socket } = client;
-    if (socket.destroyed || socket.writableEnded) return;
-    const body = response === undefined
-      ? text
-      : JSON.stringify(response) + "\n";
-    socket.end(body, () => {
-      client.answered = true;
-      if (client.ended) return socket.destroy();
-      const timer = setTimeout(() => socket.destroy(), _LINGER_MS);
-      socket.once("close", () => clearTimeout(timer));
-    });
-  }
-}
-
-/** An error as a response line. */
-function _error(error: unknown): ControlResponse {
-  const { code, message } = error instanceof ControlError
-    ? error
-    : new ControlError("internal", String(error));
-  return { v: PROTOCOL_VERSION, ok: false, error: { code, message } };
-}
-
-/** History items as `logs` lines. */
-function _encode(items: HistoryItem[]): string {
-  let text = "";
-  for (const item of items) text += JSON.stringify(logMessage(item)) + "\n";
-  return text;
 }
 
 function _listen(server: Server, path: string): Promise<void> {

@@ -124,9 +124,9 @@ export class History {
     if (this.#events.length >= HISTORY_EVENTS) this.#events.shift();
     this.#events.push(item);
     for (const f of this.#followers) {
-      if (_about(event, f.names)) f.listener([item]);
+      if (_about(event, f.names)) _call(f.listener, [item]);
     }
-    for (const listener of this.#eventListeners) listener(event);
+    for (const listener of this.#eventListeners) _call(listener, event);
   }
 
   /**
@@ -182,7 +182,7 @@ export class History {
     }
     ring.follow((lines) => {
       const items = lines.map((l) => ({ name, ...l }));
-      for (const f of followers) f.listener(items);
+      for (const f of followers) _call(f.listener, items);
     });
   }
 
@@ -194,6 +194,16 @@ export class History {
     }
     return ring;
   }
+}
+
+/**
+ * Calls a listener on the output path: whatever goes wrong in it must not
+ * reach the process's pipe, whose output would stop.
+ */
+function _call<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch { /* the listener's own business */ }
 }
 
 /** True for an event about one of `names`, or about no process in particular. */
