@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
-  chmodSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -22,14 +22,19 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /**
- * The XDG_RUNTIME_DIR of every tend the tests start (also those that
- * inherit the environment): their control sockets, and those that tends
- * killed with SIGKILL leave, stay out of the user's own directory and go
- * with the test run.
+ * The XDG_RUNTIME_DIR of every tend the tests start (unless a test sets
+ * its own): their control sockets, and those that tends killed with
+ * SIGKILL leave, stay out of the user's own directory and go with the test
+ * run. Made again if a test removed it.
  */
-export const RUNTIME_DIR: string = mkdtempSync(join(tmpdir(), "tend-run-"));
-chmodSync(RUNTIME_DIR, 0o700);
-process.env.XDG_RUNTIME_DIR = RUNTIME_DIR;
+export const RUNTIME_DIR: string = join(
+  tmpdir(),
+  `tend-run-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+);
+function _runtimeDir(): string {
+  mkdirSync(RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  return RUNTIME_DIR;
+}
 // Deno's test runner does not emit "exit"; it dispatches "unload".
 const _removeRuntimeDir = () =>
   rmSync(RUNTIME_DIR, { recursive: true, force: true });
@@ -151,6 +156,7 @@ export class Tend {
       ...process.env,
       FORCE_COLOR: undefined,
       NO_COLOR: undefined,
+      XDG_RUNTIME_DIR: _runtimeDir(),
     };
     const mark = options.mark ? { TEND_TEST_MARK: options.mark } : {};
     for (const [k, v] of Object.entries({ ...base, ...mark, ...options.env })) {
