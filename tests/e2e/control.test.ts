@@ -18,7 +18,9 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -602,6 +604,45 @@ function rss(pid: number): number {
 }
 
 describe("clients that misbehave", () => {
+  it("a follower that does not read loses lines, and slows nothing", async () => {
+    const m = marker();
+    const xdg = runtimeDir();
+    const app = tempApp({
+      Procfile: `web: read go < fifo; seq 1 300000; exec sleep 1000 # ${m}\n`,
+    });
+    spawnSync("mkfifo", [join(app, "fifo")]);
+    const tend = start(["start", "--no-timestamp"], app, xdg, m);
+    await running(app, xdg, ["web.1"]);
+    const path = join(xdg, "tend", sockets(xdg)[0]);
+    const follower = connect({ path });
+    let text = "";
+    follower.setEncoding("utf8");
+    follower.write('{"cmd":"logs","follow":true}\n');
+    follower.on("data", (d: string) => (text += d));
+    await new Promise<void>((r) => {
+      const wait = () =>
+        text.includes('{"following":true}') ? r() : setTimeout(wait, 20);
+      wait();
+    });
+    follower.pause();
+    const started = Date.now();
+    writeFileSync(join(app, "fifo"), "go\n");
+    await tend.waitFor(/web\.1 +\| 300000\n/, 20_000);
+    const ms = Date.now() - started;
+    assert.ok(ms < 10_000, `the flood took ${ms} ms`);
+    follower.resume();
+    const deadline = Date.now() + 10_000;
+    while (!/\{"dropped":\d+\}/.test(text) && Date.now() < deadline) {
+      await sleep(50);
+    }
+    const dropped = Number(/\{"dropped":(\d+)\}/.exec(text)?.[1]);
+    assert.ok(dropped > 0, text.slice(-300));
+    const got = text.split("\n").filter((l) => l.startsWith('{"name":"web.1"'));
+    assert.equal(got.length + dropped, 300000);
+    follower.destroy();
+    await finish(tend, m, app, xdg);
+  });
+
   it("get an error or a timeout, and change nothing in tend", async () => {
     const m = marker();
     const xdg = runtimeDir();
