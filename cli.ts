@@ -20,7 +20,7 @@ import {
   stopSignals,
   typeSelection,
 } from "./src/_flag_values.ts";
-import { type Flags, parseArgs } from "./src/args.ts";
+import { COMMANDS, type Flags, parseArgs } from "./src/args.ts";
 import {
   formatProblem,
   type Problem,
@@ -72,11 +72,13 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     ready: project.ready,
     readyTimeout: milliseconds(flags.readyTimeout, "--ready-timeout"),
   };
+  const { openControl } = await import("./src/control_start.ts");
+  const control = await openControl(project, VERSION, options, _warn);
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
   // The sink can only break once the supervisor below writes through it.
   const sink = openStdout(() => supervisor.shutdown(EXIT_BROKEN_PIPE));
   const names = instances.map((i) => i.name);
-  const output = startOutput(flags, sink, names, project.env);
+  const output = startOutput(flags, sink, names, project.env, control?.history);
   const supervisor = new Supervisor({
     instances,
     env: output.env,
@@ -85,6 +87,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     adoptOrphans: true,
     ...options,
   });
+  control?.attach(supervisor);
   const stopListening = onStopSignals((signal) => {
     // Once told to stop, tend stops waiting on a reader that does not read
     // (a paused pager, `| sleep`): its output is dropped after a stalled
@@ -95,6 +98,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   const status = await supervisor.run();
   stopListening();
   await output.close();
+  await control?.close();
   return status;
 }
 
@@ -177,7 +181,7 @@ async function _help(topic: string | undefined): Promise<number> {
   const text = helpText(topic, VERSION);
   if (text === undefined) {
     throw new UsageError(
-      `no help for "${topic}" (commands: start, run, check, env, export)`,
+      `no help for "${topic}" (commands: ${COMMANDS.join(", ")})`,
     );
   }
   process.stdout.write(text + "\n");
@@ -215,6 +219,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await _env(flags, positionals);
       case "export":
         return await _export(flags, positionals);
+      default: {
+        const { controlCommand } = await import("./src/control_cli.ts");
+        return await controlCommand(command, flags, positionals);
+      }
     }
   } catch (error) {
     if (error instanceof TendError) {

@@ -112,6 +112,70 @@ export {
   openLogDir,
 } from "./src/log_dir.ts";
 export { OUTPUT_HINTS, outputHints } from "./src/output_env.ts";
+export {
+  OutputRing,
+  RING_BYTES,
+  RING_LINES,
+  type RingLine,
+  type RingOptions,
+} from "./src/ring.ts";
+export {
+  History,
+  HISTORY_EVENTS,
+  type HistoryItem,
+  type HistoryListener,
+} from "./src/history.ts";
+export {
+  CONTROL_COMMANDS,
+  ControlError,
+  type ControlRequest,
+  type ControlResponse,
+  type ErrorCode,
+  type LogMessage,
+  logMessage,
+  MAX_CLIENTS,
+  MAX_NAME,
+  MAX_REQUEST,
+  MAX_TARGETS,
+  parseRequest,
+  type ProcessStatus,
+  processStatus,
+  PROTOCOL_VERSION,
+  REQUEST_TIMEOUT_MS,
+  RequestReader,
+  type TendInfo,
+} from "./src/control_protocol.ts";
+export {
+  ControlServer,
+  type ControlServerOptions,
+  FOLLOW_BUFFER,
+} from "./src/control.ts";
+export {
+  type AppSockets,
+  ConnectError,
+  exchange,
+  type ExchangeOptions,
+  findPeers,
+  type Line,
+  type Peer,
+  streamLogs,
+} from "./src/control_client.ts";
+export {
+  appSockets,
+  openControl,
+  type OpenControlOptions,
+} from "./src/control_start.ts";
+export {
+  appKey,
+  type ControlDir,
+  controlDir,
+  ControlDirError,
+  ensureControlDir,
+  type FoundSocket,
+  listSockets,
+  SOCKET_PATH_MAX,
+  socketPath,
+} from "./src/socket_path.ts";
 export { type ByteSink, QueuedSink } from "./src/sink.ts";
 export { onStopSignals, openStdout, type StopSignal } from "./src/runtime.ts";
 export { runCommand, type RunOptions } from "./src/run.ts";
@@ -132,7 +196,9 @@ export {
   UsageError,
 } from "./src/errors.ts";
 export {
+  EXIT_ALREADY_RUNNING,
   EXIT_FAILURE,
+  EXIT_NOT_RUNNING,
   EXIT_USAGE,
   exitStatus,
   signalStatus,

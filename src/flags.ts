@@ -13,6 +13,10 @@ export const COMMANDS = [
   "check",
   "env",
   "export",
+  "status",
+  "restart",
+  "stop",
+  "logs",
   "help",
   "version",
 ] as const;
@@ -54,6 +58,9 @@ export interface Flags {
   image?: string;
   template?: string;
   force?: boolean;
+  json?: boolean;
+  check?: boolean;
+  follow?: boolean;
   help?: boolean;
   version?: boolean;
 }
@@ -81,6 +88,9 @@ export interface FlagSpec {
 /** The commands that load a project (Procfile, env files, ports). */
 const _PROJECT: readonly Command[] = ["start", "run", "check", "env", "export"];
 const _FORMATION: readonly Command[] = ["start", "check", "export"];
+/** The commands that control a running tend; they find it as others find the app. */
+const _CONTROL: readonly Command[] = ["status", "restart", "stop", "logs"];
+const _LOCATE: readonly Command[] = [..._PROJECT, ..._CONTROL];
 
 /**
  * Every flag, in the order the help lists them. A name means the same kind
@@ -93,7 +103,7 @@ export const FLAGS: readonly FlagSpec[] = [
     short: "f",
     key: "procfile",
     value: "FILE",
-    commands: _PROJECT,
+    commands: _LOCATE,
     help: "the Procfile (default: $PROCFILE, else ./Procfile)",
   },
   {
@@ -102,7 +112,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: "env",
     value: "FILE[,FILE]",
     repeat: true,
-    commands: _PROJECT,
+    commands: _LOCATE,
     help: "env files in order, later ones win (default: .env)",
   },
   {
@@ -111,7 +121,7 @@ export const FLAGS: readonly FlagSpec[] = [
     aliases: ["root"],
     key: "appRoot",
     value: "DIR",
-    commands: _PROJECT,
+    commands: _LOCATE,
     help: "the app's directory (default: the Procfile's)",
   },
   {
@@ -186,19 +196,19 @@ export const FLAGS: readonly FlagSpec[] = [
     long: "no-color",
     aliases: ["no-colour"],
     key: "noColor",
-    commands: ["start", "env"],
+    commands: ["start", "env", "logs"],
     help: "no colours (also NO_COLOR; FORCE_COLOR forces them)",
   },
   {
     long: "no-prefix",
     key: "noPrefix",
-    commands: ["start"],
+    commands: ["start", "logs"],
     help: "print bare lines, without time and name",
   },
   {
     long: "no-timestamp",
     key: "noTimestamp",
-    commands: ["start"],
+    commands: ["start", "logs"],
     help: "leave the time out of the prefix",
   },
   {
@@ -339,6 +349,25 @@ export const FLAGS: readonly FlagSpec[] = [
     key: "force",
     commands: ["export"],
     help: "overwrite existing files",
+  },
+  {
+    long: "json",
+    key: "json",
+    commands: ["status"],
+    help: "print JSON (the fields are in docs/control.md)",
+  },
+  {
+    long: "check",
+    key: "check",
+    commands: ["status"],
+    help: "health check: exit 0 only if every process is up and ready",
+  },
+  {
+    long: "follow",
+    short: "F",
+    key: "follow",
+    commands: ["logs"],
+    help: "go on printing new lines until Ctrl-C or tend exits",
   },
   {
     long: "help",

@@ -61,6 +61,54 @@ masked unless --show-secrets.`,
 values plus PORT and PS per instance, as "tend start" would give them.
 FORMAT: systemd, supervisord, compose, kubernetes, runit, launchd.`,
   },
+  status: {
+    synopsis: "tend status",
+    summary: "show the processes of the tends running this app",
+    about:
+      `Shows each process of every tend running this app (found by its Procfile
+and app root): name, type, pid, state, port, uptime, restarts, last exit
+status and readiness. --json prints them for scripts (docs/control.md).
+--check is a health check for Docker HEALTHCHECK or a Kubernetes exec probe:
+it exits 0 when every process is running and ready (or may die and is done),
+else 1, also when no tend runs.
+
+Exit status: 0; 69 when no tend of this app is running (1 with --check).`,
+  },
+  restart: {
+    synopsis: "tend restart NAME|TYPE...",
+    summary: "stop a process (web.1) or type (web) and start it again",
+    about:
+      `Restarts a process (web.1) or every instance of a type (web) in the running
+tend, as shutdown stops it (its stop signal, SIGKILL after that tend's -t),
+with the same PORT and environment; a stopped one just starts. The others
+run on. Waits until it runs again and prints its old and new pid.
+
+Exit status: 0; 1 for an unknown name; 69 when no tend runs or it is
+stopping.`,
+  },
+  stop: {
+    synopsis: "tend stop NAME|TYPE...",
+    summary: "stop a process or type and keep it stopped",
+    about:
+      `Stops a process (web.1) or every instance of a type (web) in the running
+tend and keeps it stopped, without stopping the others: its exit is not
+the one that stops tend. "tend restart" starts it again.
+
+Exit status: 0; 1 for an unknown name; 69 when no tend runs or it is
+stopping.`,
+  },
+  logs: {
+    synopsis: "tend logs [NAME|TYPE...]",
+    summary: "print the recent output of the processes; --follow for more",
+    about:
+      `Prints the last lines (up to 1000 each) of every process, or of those named,
+from the running tend's memory, merged in the order they came, as
+"HH:MM:SS name | line", with tend's events about them. --follow (-F) goes
+on printing new lines until Ctrl-C or tend exits. (-f names the Procfile,
+as for every command.)
+
+Exit status: 0; 1 for an unknown name; 69 when no tend runs.`,
+  },
   help: {
     synopsis: "tend help [COMMAND]",
     summary: 'show help; also "tend COMMAND --help"',
@@ -133,12 +181,14 @@ Exit status: the command's, or 1 for bad input, 2 for bad usage.`;
   const command = topic as Command;
   const info = _COMMANDS[command];
   const common = _common();
+  // The control commands take only some of them: those are listed here.
+  const shares = common.every((f) => f.commands.includes(command));
   const own = FLAGS.filter((f) =>
-    f.commands.includes(command) && !common.includes(f) &&
+    f.commands.includes(command) && !(shares && common.includes(f)) &&
     f.commands.length < COMMANDS.length
   );
   const usage = `Usage: ${info.synopsis} [options]\n\n${info.about}`;
-  const shared = common[0]?.commands.includes(command)
+  const shared = shares
     ? '\n\nIt also takes the options listed by "tend help".'
     : "";
   return own.length > 0

@@ -8,6 +8,7 @@
  * @module
  */
 import { describeEvent, type TendEvent } from "./events.ts";
+import type { History } from "./history.ts";
 import { jsonHead, JsonLineSplitter } from "./json_lines.ts";
 import { LineSplitter, LineStream, type Splitter } from "./lines.ts";
 import type { LogDir } from "./log_dir.ts";
@@ -42,6 +43,11 @@ export interface PrinterOptions extends OutputStyle {
    * lines after an ISO 8601 time, or the same JSON objects.
    */
   logs?: LogDir;
+  /**
+   * Also record each process's output and every event here, for
+   * `tend logs`; quiet processes' output too.
+   */
+  history?: History;
 }
 
 /** ANSI colours for instances, in honcho's order, then bright ones. */
@@ -157,6 +163,7 @@ export class Printer {
   readonly #labels = new Map<string, _Label>();
   readonly #now: () => number;
   readonly #logs?: LogDir;
+  readonly #history?: History;
 
   /**
    * Makes a printer for a fixed set of instance names.
@@ -185,26 +192,30 @@ export class Printer {
     names.forEach((name, i) => this.#label(name, COLORS[i % COLORS.length]));
     this.#label(SYSTEM, "1");
     this.#logs = options.logs;
+    this.#history = options.history;
     this.#logs?.listen((event) => this.event(event));
   }
 
   /** Returns a line stream for `name`; give each pipe its own stream. */
   stream(name: string): LineStream {
     const label = this.#label(name);
-    return new LineStream(
+    const printed = new LineStream(
       this.sink,
       () => this.#prefix(label),
       this.#splitter(),
       this.#fileStream(label),
     );
+    return this.#history?.tap(name, printed) ?? printed;
   }
 
   /**
    * The stream of a process whose output is not printed (`--quiet`): its
-   * lines go to its log file only; undefined when it has none.
+   * lines go to its log file and its history only; undefined when it has
+   * neither.
    */
   quietStream(name: string): LineStream | undefined {
-    return this.#fileStream(this.#label(name));
+    const file = this.#fileStream(this.#label(name));
+    return this.#history?.tap(name, file) ?? file;
   }
 
   /**
@@ -222,6 +233,7 @@ export class Printer {
     }
     const text = describeEvent(event);
     const ms = this.#now();
+    this.#history?.event(event);
     if (this.#logs) {
       // An event about a process goes to its file; one about all of them
       // (a signal, the stop) to every file, so each file tells its story.

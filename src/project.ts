@@ -93,6 +93,11 @@ export interface Project {
   files: Map<string, string>;
   /** The Procfile as the user would name it, when one was read. */
   procfile?: string;
+  /**
+   * The Procfile's absolute path, where tend looked for it (also when it
+   * was not found): with the app root, what names a running app.
+   */
+  procfilePath?: string;
   /** The Procfile's entries, in file order. */
   entries: ProcfileEntry[];
   /** The first port. */
@@ -180,6 +185,7 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     warnings: options.strict ? [] : loaded.unset,
     shadowed: _shadowed(loaded),
   };
+  project.procfilePath = _procfilePath(options, cwd, appRoot, env).path;
   try {
     const procfile = _readProcfile(options, cwd, appRoot, env);
     project.procfile = procfile.shown;
@@ -305,6 +311,19 @@ function _checkRequired(
   });
 }
 
+/** The Procfile as named and as an absolute path. */
+function _procfilePath(
+  options: ProjectOptions,
+  cwd: string,
+  appRoot: string,
+  env: Readonly<Record<string, string>>,
+): { shown: string; path: string } {
+  // An empty PROCFILE is unset, as the shell treats an empty variable.
+  const shown = options.procfile ?? (env.PROCFILE || "Procfile");
+  const path = options.procfile ? resolve(cwd, shown) : resolve(appRoot, shown);
+  return { shown, path };
+}
+
 /** Finds and reads the Procfile: its entries and its problems. */
 function _readProcfile(
   options: ProjectOptions,
@@ -312,9 +331,7 @@ function _readProcfile(
   appRoot: string,
   env: Readonly<Record<string, string>>,
 ): Partial<ProcfileCheck> & { shown?: string; problems: Problem[] } {
-  // An empty PROCFILE is unset, as the shell treats an empty variable.
-  const shown = options.procfile ?? (env.PROCFILE || "Procfile");
-  const path = options.procfile ? resolve(cwd, shown) : resolve(appRoot, shown);
+  const { shown, path } = _procfilePath(options, cwd, appRoot, env);
   // Not found where tend looked on its own: say where that was and how to
   // name another file. A file named with -f is where the user said.
   const searched = options.procfile === undefined &&

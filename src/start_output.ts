@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { byteSize, logFormat } from "./_flag_values.ts";
 import type { Flags } from "./flags.ts";
+import type { History } from "./history.ts";
 import { type LogDir, openLogDir } from "./log_dir.ts";
 import { outputHints } from "./output_env.ts";
 import { Printer, wantColor } from "./output.ts";
@@ -59,9 +60,10 @@ export function startHints(
 
 /**
  * Builds the printer of `tend start` for instances `names` over `sink`
- * (tend's stdout), opening the log directory if `--log-dir` names one,
- * and adds the colour and buffering hints to `env` when tend prints in
- * colour. Bad flag values are usage errors.
+ * (tend's stdout), opening the log directory if `--log-dir` names one and
+ * recording into `history` if given, and adds the colour and buffering
+ * hints to `env` when tend prints in colour. Bad flag values are usage
+ * errors.
  *
  * @example
  * ```ts
@@ -79,6 +81,7 @@ export function startOutput(
   sink: ByteSink,
   names: readonly string[],
   env: Readonly<Record<string, string>>,
+  history?: History,
 ): StartOutput {
   const format = logFormat(flags.logFormat);
   const maxSize = byteSize(flags.logMaxSize, "--log-max-size");
@@ -93,6 +96,7 @@ export function startOutput(
     prefix: !flags.noPrefix,
     timestamp: !flags.noTimestamp,
     logs,
+    history,
   });
   return {
     printer,

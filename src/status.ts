@@ -17,6 +17,16 @@ export const EXIT_CANNOT_EXECUTE = 126;
 export const EXIT_NOT_FOUND = 127;
 /** A bug in tend itself (sysexits' EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
+/**
+ * `status`, `restart`, `stop`, `logs`: no tend of this app is running, or
+ * it is starting or stopping (sysexits' EX_UNAVAILABLE).
+ */
+export const EXIT_NOT_RUNNING = 69;
+/**
+ * `start`: another tend of this app, started earlier, already runs one of
+ * the types asked for (sysexits' EX_TEMPFAIL: try again once it stopped).
+ */
+export const EXIT_ALREADY_RUNNING = 75;
 
 /**
  * 128 + the signal's number, the shell's convention for "killed by"; 128

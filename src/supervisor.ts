@@ -118,6 +118,11 @@ export class Supervisor {
     return this.#runners.map((r) => r.proc.info());
   }
 
+  /** True once shutdown has begun: nothing is started or restarted after. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   /**
    * Restarts the instances `target` names (`web.1`, or every instance of
    * type `web`): each is stopped as at shutdown (its stop signal, SIGKILL

@@ -8,10 +8,31 @@
  * that runs the tests.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+
+/**
+ * The XDG_RUNTIME_DIR of every tend the tests start (unless a test sets
+ * its own): their control sockets, and those that tends killed with
+ * SIGKILL leave, stay out of the user's own directory and go with the test
+ * run. Made again if a test removed it.
+ */
+export const RUNTIME_DIR: string = join(
+  tmpdir(),
+  `tend-run-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+);
+function _runtimeDir(): string {
+  mkdirSync(RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  return RUNTIME_DIR;
+}
+// Deno's test runner does not emit "exit"; it dispatches "unload".
+const _removeRuntimeDir = () =>
+  rmSync(RUNTIME_DIR, { recursive: true, force: true });
+process.once("exit", _removeRuntimeDir);
+globalThis.addEventListener?.("unload", _removeRuntimeDir);
 
 /** The repository root. */
 export const ROOT: string = resolve(
@@ -114,6 +135,7 @@ export class Tend {
       ...process.env,
       FORCE_COLOR: undefined,
       NO_COLOR: undefined,
+      XDG_RUNTIME_DIR: _runtimeDir(),
     };
     const mark = options.mark ? { TEND_TEST_MARK: options.mark } : {};
     for (const [k, v] of Object.entries({ ...base, ...mark, ...options.env })) {

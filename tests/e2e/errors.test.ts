@@ -58,7 +58,7 @@ const USAGE: Case[] = [
     args: ["frob"],
     status: 2,
     stderr:
-      'tend: unknown command "frob" (commands: start, run, check, env, export, help, version)\n',
+      'tend: unknown command "frob" (commands: start, run, check, env, export, status, restart, stop, logs, help, version)\n',
   },
   {
     what: "flag without its value",

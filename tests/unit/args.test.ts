@@ -87,7 +87,7 @@ describe("parseArgs", () => {
     );
     assert.equal(
       usage(["frob"]),
-      'unknown command "frob" (commands: start, run, check, env, export, help, version)',
+      'unknown command "frob" (commands: start, run, check, env, export, status, restart, stop, logs, help, version)',
     );
     assert.equal(
       usage(["start", "--zzzzzz"]),
