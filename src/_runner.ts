@@ -35,7 +35,7 @@ export interface RunnerContext {
   /** The runner became ready (`running`). */
   onReady(runner: Runner): void;
   /** A probe did not pass in time. */
-  onNotReady(runner: Runner, shown: string): void;
+  onNotReady(runner: Runner): void;
   /** The run is over (main process, output and group); now `exited`. */
   onEnd(runner: Runner, end: ChildEnd): void;
 }
@@ -158,7 +158,10 @@ export class Runner {
         ctx.emit({ event: "ready", name: proc.name, probe: shown, ms });
         ctx.onReady(this);
       },
-      onTimeout: (shown) => ctx.onNotReady(this, shown),
+      onTimeout: (shown) => {
+        ctx.emit({ event: "not-ready", name: proc.name, probe: shown });
+        ctx.onNotReady(this);
+      },
       onSpawn: (pid) => ctx.reaper.own(pid),
       onExit: (pid) => ctx.reaper.disown(pid),
     });

@@ -190,3 +190,56 @@ export function exampleKeys(
 export function isSecretName(name: string): boolean {
   return /KEY|SECRET|TOKEN|PASSWORD/i.test(name);
 }
+
+/**
+ * Adds to `problems` the keys of the example file (`example`, else
+ * `.env.example` when it exists, relative to `appRoot`) that the loaded
+ * environment leaves unset or empty, as one problem naming them all.
+ */
+export function checkRequired(
+  appRoot: string,
+  example: string | undefined,
+  loaded: LoadedEnv,
+  problems: Problem[],
+): void {
+  const shown = example ?? DEFAULT_EXAMPLE_FILE;
+  const bytes = readInput(
+    resolve(appRoot, shown),
+    shown,
+    example === undefined,
+  );
+  if (!bytes) return;
+  const missing = exampleKeys(bytes, shown).filter((key) => !loaded.env[key]);
+  if (missing.length === 0) return;
+  // A key may be set in a file that failed: say so rather than suggest
+  // setting it again.
+  const fix = loaded.failed.length > 0
+    ? `not loaded because of errors: ${loaded.failed.join(", ")};`
+    : `set ${
+      missing.length > 1 ? "them" : "it"
+    } in an env file or the environment,`;
+  problems.push({
+    path: shown,
+    message: `required variable${missing.length > 1 ? "s" : ""} not set: ${
+      missing.join(", ")
+    } (${fix} or skip this check with --no-example)`,
+  });
+}
+
+/**
+ * One warning per env file some of whose keys the process environment
+ * overrides with another value, naming the keys (never the values).
+ */
+export function shadowedWarnings(loaded: LoadedEnv): Problem[] {
+  const byFile = new Map<string, string[]>();
+  for (const key of loaded.shadowed) {
+    const path = loaded.sources.get(key) ?? "";
+    byFile.set(path, [...byFile.get(path) ?? [], key]);
+  }
+  return [...byFile].map(([path, keys]) => ({
+    path,
+    message: `the process environment overrides ${
+      keys.sort().join(", ")
+    } from this file (--override makes the env files win)`,
+  }));
+}

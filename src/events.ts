@@ -13,6 +13,8 @@ export type TendEvent =
   | { event: "waiting"; name: string; for: string[] }
   /** Its readiness probe passed `ms` after it started. */
   | { event: "ready"; name: string; probe: string; ms: number }
+  /** Its readiness probe did not pass in time: tend stops everything. */
+  | { event: "not-ready"; name: string; probe: string }
   | { event: "failed"; name: string; message: string }
   | {
     event: "exited";
@@ -71,6 +73,8 @@ export function describeEvent(e: TendEvent): string {
       return `${e.name} started (pid=${e.pid})`;
     case "waiting":
       return `${e.name} waiting for ${e.for.join(", ")}`;
+    case "not-ready":
+      return `${e.name} not ready in time (${e.probe}): stopping`;
     case "ready":
       return `${e.name} ready (${e.probe} after ${(e.ms / 1000).toFixed(1)} s)`;
     case "failed":

@@ -23,10 +23,10 @@ import { readInput } from "./_input.ts";
 import { type Problem, TendError, UsageError } from "./errors.ts";
 import { findAssignment } from "./dotenv.ts";
 import {
-  DEFAULT_EXAMPLE_FILE,
-  exampleKeys,
+  checkRequired,
   type LoadedEnv,
   loadEnv,
+  shadowedWarnings,
 } from "./env.ts";
 import {
   DEFAULT_PORT,
@@ -183,7 +183,7 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
     order: new Map(),
     ready: new Map(),
     warnings: options.strict ? [] : loaded.unset,
-    shadowed: _shadowed(loaded),
+    shadowed: shadowedWarnings(loaded),
   };
   project.procfilePath = _procfilePath(options, cwd, appRoot, env).path;
   try {
@@ -210,7 +210,7 @@ export function checkProject(options: ProjectOptions = {}): ProjectCheck {
   }
   if (options.example !== false) {
     try {
-      _checkRequired(appRoot, options.example, loaded, problems);
+      checkRequired(appRoot, options.example, loaded, problems);
     } catch (error) {
       note(error);
     }
@@ -280,37 +280,6 @@ export function loadProject(options: ProjectOptions = {}): Project {
   return project;
 }
 
-/** Adds the keys of the example file that `env` leaves unset or empty. */
-function _checkRequired(
-  appRoot: string,
-  example: string | undefined,
-  loaded: LoadedEnv,
-  problems: Problem[],
-): void {
-  const shown = example ?? DEFAULT_EXAMPLE_FILE;
-  const bytes = readInput(
-    resolve(appRoot, shown),
-    shown,
-    example === undefined,
-  );
-  if (!bytes) return;
-  const missing = exampleKeys(bytes, shown).filter((key) => !loaded.env[key]);
-  if (missing.length === 0) return;
-  // A key may be set in a file that failed: say so rather than suggest
-  // setting it again.
-  const fix = loaded.failed.length > 0
-    ? `not loaded because of errors: ${loaded.failed.join(", ")};`
-    : `set ${
-      missing.length > 1 ? "them" : "it"
-    } in an env file or the environment,`;
-  problems.push({
-    path: shown,
-    message: `required variable${missing.length > 1 ? "s" : ""} not set: ${
-      missing.join(", ")
-    } (${fix} or skip this check with --no-example)`,
-  });
-}
-
 /** The Procfile as named and as an absolute path. */
 function _procfilePath(
   options: ProjectOptions,
@@ -357,21 +326,6 @@ function _readProcfile(
     check.problems.push({ path: shown, message: "no process types defined" });
   }
   return { shown, ...check };
-}
-
-/** One warning per env file whose keys the process environment overrides. */
-function _shadowed(loaded: LoadedEnv): Problem[] {
-  const byFile = new Map<string, string[]>();
-  for (const key of loaded.shadowed) {
-    const path = loaded.sources.get(key) ?? "";
-    byFile.set(path, [...byFile.get(path) ?? [], key]);
-  }
-  return [...byFile].map(([path, keys]) => ({
-    path,
-    message: `the process environment overrides ${
-      keys.sort().join(", ")
-    } from this file (--override makes the env files win)`,
-  }));
 }
 
 /**

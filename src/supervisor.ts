@@ -91,13 +91,7 @@ export class Supervisor {
       timeout,
       readyTimeout: options.readyTimeout ?? DEFAULT_READY_TIMEOUT,
       onReady: () => this.#startWaiting(),
-      onNotReady: (runner: Runner, shown: string) => {
-        this.#emit({
-          event: "message",
-          text: `${runner.proc.name} not ready in time (${shown}): stopping`,
-        });
-        this.shutdown(EXIT_FAILURE);
-      },
+      onNotReady: () => this.shutdown(EXIT_FAILURE),
       onEnd: (runner: Runner, end: ChildEnd) => this.#ended(runner, end),
     };
     this.#runners = options.instances.map((instance) =>
