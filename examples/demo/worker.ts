@@ -24,6 +24,6 @@ const timer = setInterval(tick, interval);
 tick();
 process.on("SIGTERM", () => {
   clearInterval(timer);
-  console.log(`SIGTERM: stopping after ${job} jobs`);
+  console.log(`SIGTERM: stopping after ${job} job${job === 1 ? "" : "s"}`);
   process.exit(0);
 });
