@@ -31,6 +31,7 @@ import {
   type Contender,
   ensureBinary,
   ensureHelloBinary,
+  extraContender,
   installPeers,
   peerContenders,
   ROOT,
@@ -81,6 +82,9 @@ const _USAGE = `Usage: deno task bench [options]
                    (rss: memory with 2 and with many idle processes)
   --contenders L   comma-separated contenders to run (default: all); also
                    the groups tend, peers, baselines
+  --extra ID[@RUNTIME]=COMMAND
+                   also measure this tend command line (repeatable), e.g. a
+                   build from before a change: --extra bin-old@bun-compiled=/tmp/tend
   --no-install     do not install missing peers
   -h, --help       this help`;
 
@@ -91,6 +95,8 @@ interface _Options {
   only: Set<_Scenario>;
   install: boolean;
   contenders?: Set<string>;
+  /** `--extra` specs: more tend command lines to measure. */
+  extra: string[];
 }
 
 function _parse(argv: readonly string[]): _Options {
@@ -99,6 +105,7 @@ function _parse(argv: readonly string[]): _Options {
     markdown: false,
     only: new Set(_SCENARIOS),
     install: true,
+    extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -106,6 +113,7 @@ function _parse(argv: readonly string[]): _Options {
     else if (arg === "--markdown") options.markdown = true;
     else if (arg === "--no-install") options.install = false;
     else if (arg === "--out") options.out = argv[++i];
+    else if (arg === "--extra") options.extra.push(argv[++i] ?? "");
     else if (arg === "--contenders") {
       options.contenders = new Set((argv[++i] ?? "").split(","));
     } else if (arg === "--only") {
@@ -253,8 +261,10 @@ async function _main(): Promise<number> {
   if (options.install && !options.quick) installPeers(_log);
   ensureBinary(_log);
   ensureHelloBinary(_log);
+  const extras = options.extra.map(extraContender);
   const all: Contender[] = [
     ...tendContenders(),
+    ...extras,
     ...baselines(),
     ...peerContenders(),
   ];
@@ -264,7 +274,8 @@ async function _main(): Promise<number> {
     baseline: "baselines",
   };
   const wanted = (c: Contender) =>
-    options.contenders === undefined || options.contenders.has(c.id) ||
+    options.contenders === undefined || extras.includes(c) ||
+    options.contenders.has(c.id) ||
     options.contenders.has(groups[c.kind]);
   const contenders = all.filter((c) => !c.missing && wanted(c));
   const notes = all.filter((c) => c.missing && wanted(c)).map((c) =>
