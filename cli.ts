@@ -28,7 +28,6 @@ import {
   UsageError,
 } from "./src/errors.ts";
 import { checkProject, loadProject } from "./src/project.ts";
-import { runCommand, runTarget } from "./src/run.ts";
 import {
   args,
   exit,
@@ -76,7 +75,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   // The sink can only break once the supervisor below writes through it.
   const sink = openStdout(() => supervisor.shutdown(EXIT_BROKEN_PIPE));
   const names = instances.map((i) => i.name);
-  const output = startOutput(flags, sink, names, project.env);
+  const output = await startOutput(flags, sink, names, project.env);
   const supervisor = new Supervisor({
     instances,
     env: output.env,
@@ -133,6 +132,7 @@ async function _run(
     needProcfile: false,
   });
   _warn(project.warnings);
+  const { runCommand, runTarget } = await import("./src/run.ts");
   const { argv, env } = runTarget(project, positionals, exact);
   return await runCommand(argv, { env, cwd: project.appRoot, exact });
 }
