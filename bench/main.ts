@@ -155,12 +155,17 @@ function _load(): string {
   return loadavg().map((n) => n.toFixed(2)).join(" ");
 }
 
-/** One pass/fail line per target of issue 6, for each tend launcher. */
+/**
+ * One pass/fail line per target of issues 6 and 18, for each tend launcher
+ * that ran.
+ */
 function _targets(
   tables: Map<string, Table>,
   peers: ReadonlySet<string>,
 ): string[][] {
-  const tends = ["tend-deno", "tend-bun", "tend-bin"];
+  const tends = ["tend-deno", "tend-bun", "tend-bin", "tend-node"].filter((
+    id,
+  ) => [...tables.values()].some((t) => t.rows.some((r) => r.id === id)));
   const rows: string[][] = [["target", ...tends]];
   const med = (t: Table | undefined, id: string) => {
     const row = t?.rows.find((r) => r.id === id);
@@ -192,6 +197,27 @@ function _targets(
         const rss = big.rows.find((r) => r.id === id)?.extra["peak RSS"];
         if (!rss) return "–";
         return mark(parseFloat(rss) <= 60, rss);
+      }),
+    ]);
+    rows.push([
+      `${big.title}: peak ≤ idle RSS + 10 MB (issue 18)`,
+      ...tends.map((id) => {
+        const over = big.rows.find((r) => r.id === id)?.extra["peak − idle"];
+        if (!over) return "–";
+        return mark(parseFloat(over) <= 10, `+${over}`);
+      }),
+    ]);
+  }
+  const startup = tables.get("startup");
+  if (startup) {
+    rows.push([
+      "Startup: ≤ 1.5× the hello of its runtime (issue 18)",
+      ...tends.map((id) => {
+        const own = startup.rows.find((r) => r.id === id)?.extra[
+          "× own runtime"
+        ];
+        if (!own) return "–";
+        return mark(parseFloat(own) <= 1.5, own);
       }),
     ]);
   }
@@ -364,14 +390,14 @@ async function _main(): Promise<number> {
     tables,
     new Set(contenders.filter((c) => c.kind === "peer").map((c) => c.id)),
   );
-  console.log("Targets (issue 6)\n" + _grid(targets, false) + "\n");
+  console.log("Targets (issues 6, 18)\n" + _grid(targets, false) + "\n");
   for (const note of notes) console.log(note);
 
   const markdown = [
     ...header.map((h) => h + "  "),
     "",
     ...[...tables.values()].flatMap((t) => [renderMarkdown(t), ""]),
-    "**Targets** (issue 6)",
+    "**Targets** (issues 6, 18)",
     "",
     _grid(targets, true),
     "",
