@@ -81,7 +81,8 @@ const _USAGE = `Usage: deno task bench [options]
   --only LIST      comma-separated scenarios: ${_SCENARIOS.join(",")}
                    (rss: memory with 2 and with many idle processes)
   --contenders L   comma-separated contenders to run (default: all); also
-                   the groups tend, peers, baselines
+                   the groups tend, peers, baselines; a peer named here
+                   also floods 2M lines (flood)
   --extra ID[@RUNTIME]=COMMAND
                    also measure this tend command line (repeatable), e.g. a
                    build from before a change: --extra bin-old@bun-compiled=/tmp/tend
@@ -369,7 +370,15 @@ async function _main(): Promise<number> {
       console.log(renderText(table) + "\n");
     };
     await run("version", () => version(ctx, most, sizes));
-    await run("flood", () => flood(ctx, plan.floodBig, [...tends, ...bases]));
+    // The peers flood 2M lines only when named with --contenders: the
+    // slow ones (foreman, node-foreman) would take minutes.
+    const namedPeers = contenders.filter((c) =>
+      c.kind === "peer" && options.contenders?.has(c.id)
+    );
+    await run(
+      "flood",
+      () => flood(ctx, plan.floodBig, [...tends, ...namedPeers, ...bases]),
+    );
     await run("flood-small", () => flood(ctx, plan.floodSmall, contenders));
     await run("flood-modes", () => floodModes(ctx, plan.floodBig, tends));
     await run("ten", () => tenFlood(ctx, most));
