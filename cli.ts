@@ -28,7 +28,6 @@ import {
   UsageError,
 } from "./src/errors.ts";
 import { checkProject, loadProject } from "./src/project.ts";
-import { runCommand, runTarget } from "./src/run.ts";
 import {
   args,
   exit,
@@ -78,7 +77,13 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   // The sink can only break once the supervisor below writes through it.
   const sink = openStdout(() => supervisor.shutdown(EXIT_BROKEN_PIPE));
   const names = instances.map((i) => i.name);
-  const output = startOutput(flags, sink, names, project.env, control?.history);
+  const output = await startOutput(
+    flags,
+    sink,
+    names,
+    project.env,
+    control?.history,
+  );
   const supervisor = new Supervisor({
     instances,
     env: output.env,
@@ -137,6 +142,7 @@ async function _run(
     needProcfile: false,
   });
   _warn(project.warnings);
+  const { runCommand, runTarget } = await import("./src/run.ts");
   const { argv, env } = runTarget(project, positionals, exact);
   return await runCommand(argv, { env, cwd: project.appRoot, exact });
 }

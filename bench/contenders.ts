@@ -38,7 +38,7 @@ export const ROOT: string = resolve(
  * npm peers in node_modules/, the Go peers in bin/, honcho's tree in honcho/.
  */
 export const PEERS_DIR: string = join(ROOT, "bench", ".peers");
-/** The compiled binary (issue 4). */
+/** The Bun-compiled binary. */
 export const BINARY: string = join(ROOT, "dist", "tend");
 /** The npm package's bundle, run by Node (`deno task build:npm`). */
 export const NPM_BUNDLE: string = join(ROOT, "dist", "npm", "tend.mjs");
@@ -173,7 +173,7 @@ const _NOT_FOUND = "not found in bench/.peers/bin or PATH";
 
 function _tend(
   id: string,
-  runtime: Runtime,
+  runtime: Runtime | undefined,
   launcher: Cmd,
   missing?: string,
 ): Contender {
@@ -197,6 +197,31 @@ function _tend(
     version: { file: launcher.file, args: [...launcher.args, "--version"] },
     parse: parseStamped,
   };
+}
+
+/**
+ * An extra tend contender from the command line, `ID[@RUNTIME]=COMMAND`:
+ * another build of tend (say, the one before a change, kept in /tmp) run
+ * beside the others. COMMAND is split on spaces; RUNTIME (deno, bun,
+ * bun-compiled, node) sets it beside that runtime's baseline.
+ */
+export function extraContender(spec: string): Contender {
+  const m = /^([\w.-]+)(?:@(deno|bun|bun-compiled|node))?=(.+)$/.exec(spec);
+  if (!m) {
+    throw new Error(
+      `--extra takes ID[@RUNTIME]=COMMAND, not "${spec}"`,
+    );
+  }
+  const [file, ...args] = m[3].trim().split(/\s+/);
+  const path = file.includes("/") ? file : _which(file);
+  return _tend(
+    m[1],
+    m[2] as Runtime | undefined,
+    { file: path ?? file, args },
+    path && (!file.includes("/") || existsSync(file))
+      ? undefined
+      : `${file} not found`,
+  );
 }
 
 /** The tend launchers: deno run, bun, the compiled binary, and node. */

@@ -31,6 +31,7 @@ import {
   type Contender,
   ensureBinary,
   ensureHelloBinary,
+  extraContender,
   installPeers,
   peerContenders,
   ROOT,
@@ -80,7 +81,11 @@ const _USAGE = `Usage: deno task bench [options]
   --only LIST      comma-separated scenarios: ${_SCENARIOS.join(",")}
                    (rss: memory with 2 and with many idle processes)
   --contenders L   comma-separated contenders to run (default: all); also
-                   the groups tend, peers, baselines
+                   the groups tend, peers, baselines; a peer named here
+                   also floods 2M lines (flood)
+  --extra ID[@RUNTIME]=COMMAND
+                   also measure this tend command line (repeatable), e.g. a
+                   build from before a change: --extra bin-old@bun-compiled=/tmp/tend
   --no-install     do not install missing peers
   -h, --help       this help`;
 
@@ -91,6 +96,8 @@ interface _Options {
   only: Set<_Scenario>;
   install: boolean;
   contenders?: Set<string>;
+  /** `--extra` specs: more tend command lines to measure. */
+  extra: string[];
 }
 
 function _parse(argv: readonly string[]): _Options {
@@ -99,6 +106,7 @@ function _parse(argv: readonly string[]): _Options {
     markdown: false,
     only: new Set(_SCENARIOS),
     install: true,
+    extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -106,6 +114,7 @@ function _parse(argv: readonly string[]): _Options {
     else if (arg === "--markdown") options.markdown = true;
     else if (arg === "--no-install") options.install = false;
     else if (arg === "--out") options.out = argv[++i];
+    else if (arg === "--extra") options.extra.push(argv[++i] ?? "");
     else if (arg === "--contenders") {
       options.contenders = new Set((argv[++i] ?? "").split(","));
     } else if (arg === "--only") {
@@ -147,12 +156,17 @@ function _load(): string {
   return loadavg().map((n) => n.toFixed(2)).join(" ");
 }
 
-/** One pass/fail line per target of issue 6, for each tend launcher. */
+/**
+ * One pass/fail line per target (throughput, memory, start-up), for each tend launcher
+ * that ran.
+ */
 function _targets(
   tables: Map<string, Table>,
   peers: ReadonlySet<string>,
 ): string[][] {
-  const tends = ["tend-deno", "tend-bun", "tend-bin"];
+  const tends = ["tend-deno", "tend-bun", "tend-bin", "tend-node"].filter((
+    id,
+  ) => [...tables.values()].some((t) => t.rows.some((r) => r.id === id)));
   const rows: string[][] = [["target", ...tends]];
   const med = (t: Table | undefined, id: string) => {
     const row = t?.rows.find((r) => r.id === id);
@@ -184,6 +198,27 @@ function _targets(
         const rss = big.rows.find((r) => r.id === id)?.extra["peak RSS"];
         if (!rss) return "–";
         return mark(parseFloat(rss) <= 60, rss);
+      }),
+    ]);
+    rows.push([
+      `${big.title}: peak ≤ idle RSS + 10 MB`,
+      ...tends.map((id) => {
+        const over = big.rows.find((r) => r.id === id)?.extra["peak − idle"];
+        if (!over) return "–";
+        return mark(parseFloat(over) <= 10, `+${over}`);
+      }),
+    ]);
+  }
+  const startup = tables.get("startup");
+  if (startup) {
+    rows.push([
+      "Startup: ≤ 1.5× the hello of its runtime",
+      ...tends.map((id) => {
+        const own = startup.rows.find((r) => r.id === id)?.extra[
+          "× own runtime"
+        ];
+        if (!own) return "–";
+        return mark(parseFloat(own) <= 1.5, own);
       }),
     ]);
   }
@@ -253,8 +288,10 @@ async function _main(): Promise<number> {
   if (options.install && !options.quick) installPeers(_log);
   ensureBinary(_log);
   ensureHelloBinary(_log);
+  const extras = options.extra.map(extraContender);
   const all: Contender[] = [
     ...tendContenders(),
+    ...extras,
     ...baselines(),
     ...peerContenders(),
   ];
@@ -264,7 +301,8 @@ async function _main(): Promise<number> {
     baseline: "baselines",
   };
   const wanted = (c: Contender) =>
-    options.contenders === undefined || options.contenders.has(c.id) ||
+    options.contenders === undefined || extras.includes(c) ||
+    options.contenders.has(c.id) ||
     options.contenders.has(groups[c.kind]);
   const contenders = all.filter((c) => !c.missing && wanted(c));
   const notes = all.filter((c) => c.missing && wanted(c)).map((c) =>
@@ -332,7 +370,15 @@ async function _main(): Promise<number> {
       console.log(renderText(table) + "\n");
     };
     await run("version", () => version(ctx, most, sizes));
-    await run("flood", () => flood(ctx, plan.floodBig, [...tends, ...bases]));
+    // The peers flood 2M lines only when named with --contenders: the
+    // slow ones (foreman, node-foreman) would take minutes.
+    const namedPeers = contenders.filter((c) =>
+      c.kind === "peer" && options.contenders?.has(c.id)
+    );
+    await run(
+      "flood",
+      () => flood(ctx, plan.floodBig, [...tends, ...namedPeers, ...bases]),
+    );
     await run("flood-small", () => flood(ctx, plan.floodSmall, contenders));
     await run("flood-modes", () => floodModes(ctx, plan.floodBig, tends));
     await run("ten", () => tenFlood(ctx, most));
@@ -353,14 +399,14 @@ async function _main(): Promise<number> {
     tables,
     new Set(contenders.filter((c) => c.kind === "peer").map((c) => c.id)),
   );
-  console.log("Targets (issue 6)\n" + _grid(targets, false) + "\n");
+  console.log("Targets\n" + _grid(targets, false) + "\n");
   for (const note of notes) console.log(note);
 
   const markdown = [
     ...header.map((h) => h + "  "),
     "",
     ...[...tables.values()].flatMap((t) => [renderMarkdown(t), ""]),
-    "**Targets** (issue 6)",
+    "**Targets**",
     "",
     _grid(targets, true),
     "",

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { LineStream } from "./lines.ts";
 import { groupAlive } from "./_proc.ts";
+import { spawnChild } from "./runtime.ts";
 import { shellScript } from "./_shell.ts";
 import { EXIT_NOT_FOUND, exitStatus } from "./status.ts";
 
@@ -63,7 +63,6 @@ export class Child {
   /** The main process's pid, which is also its process group's id. */
   readonly pid: number | undefined;
   readonly #options: ChildOptions;
-  readonly #process: ChildProcess;
   #end?: ChildEnd;
   #closed = false;
   #over = false;
@@ -76,54 +75,40 @@ export class Child {
   /** Starts the command now. */
   constructor(options: ChildOptions) {
     this.#options = options;
-    const child = spawn("/bin/sh", ["-c", shellScript(options.command)], {
+    const output = options.output;
+    const child = spawnChild("/bin/sh", ["-c", shellScript(options.command)], {
       cwd: options.cwd,
       env: options.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    this.#process = child;
-    this.pid = child.pid;
-    const source = child.stdout;
-    if (source) {
-      const output = options.output;
-      source.on("data", (chunk: Uint8Array) => {
+      onOutput: (chunk) => {
         this.watch?.(chunk);
-        const full = output?.push(chunk);
-        if (full) {
-          source.pause();
-          full.then(() => source.resume());
-        }
-      });
-      source.once("close", () => {
+        return output?.push(chunk);
+      },
+      onOutputEnd: () => {
         output?.end();
         this.#closed = true;
         this.#settle();
-      });
-      source.on("error", () => {});
-    } else {
-      this.#closed = true;
-    }
-    child.once("error", (error: Error) => {
-      // No exit event follows a failed spawn.
-      if (child.pid !== undefined) return;
-      this.#end = {
-        code: EXIT_NOT_FOUND,
-        signal: null,
-        status: EXIT_NOT_FOUND,
-        error: error.message,
-      };
-      this.#settle();
+      },
+      onError: (message) => {
+        this.#closed = true;
+        this.#end = {
+          code: EXIT_NOT_FOUND,
+          signal: null,
+          status: EXIT_NOT_FOUND,
+          error: message,
+        };
+        this.#settle();
+      },
+      onExit: ({ code, signal }) => {
+        this.#end = { code, signal, status: exitStatus(code, signal) };
+        // What the main process left in its group (background jobs) is
+        // stopped as at shutdown, so it can neither hold the output open
+        // nor outlive its process.
+        if (!this.#stopping) this.stop(options.stopSignal, options.timeout);
+        options.onExit();
+        this.#settle();
+      },
     });
-    child.once("exit", (code: number | null, signal: Signal | null) => {
-      this.#end = { code, signal, status: exitStatus(code, signal) };
-      // What the main process left in its group (background jobs) is
-      // stopped as at shutdown, so it can neither hold the output open nor
-      // outlive its process.
-      if (!this.#stopping) this.stop(options.stopSignal, options.timeout);
-      options.onExit();
-      this.#settle();
-    });
+    this.pid = child.pid;
   }
 
   /** True once the run is over. */

@@ -12,6 +12,7 @@ import type { History } from "./history.ts";
 import { jsonHead, JsonLineSplitter } from "./json_lines.ts";
 import { LineSplitter, LineStream, type Splitter } from "./lines.ts";
 import type { LogDir } from "./log_dir.ts";
+import { localTime } from "./runtime.ts";
 import type { ByteSink } from "./sink.ts";
 
 const _encoder = new TextEncoder();
@@ -329,10 +330,8 @@ export class Printer {
     const ms = this.#now();
     const second = Math.floor(ms / 1000);
     if (second !== label.second) {
-      const d = new Date(ms);
-      const time = `${_pad2(d.getHours())}:${_pad2(d.getMinutes())}:${
-        _pad2(d.getSeconds())
-      } `;
+      const [h, m, s] = localTime(ms);
+      const time = `${_pad2(h)}:${_pad2(m)}:${_pad2(s)} `;
       label.second = second;
       label.bytes = this.#format(label, time);
     }

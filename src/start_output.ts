@@ -10,7 +10,7 @@ import process from "node:process";
 import { byteSize, logFormat } from "./_flag_values.ts";
 import type { Flags } from "./flags.ts";
 import type { History } from "./history.ts";
-import { type LogDir, openLogDir } from "./log_dir.ts";
+import type { LogDir } from "./log_dir.ts";
 import { outputHints } from "./output_env.ts";
 import { Printer, wantColor } from "./output.ts";
 import { stdoutIsTerminal } from "./runtime.ts";
@@ -71,23 +71,25 @@ export function startHints(
  * import { QueuedSink } from "./sink.ts";
  * import { startOutput } from "./start_output.ts";
  * const sink = new QueuedSink(async () => {});
- * const output = startOutput({ logFormat: "json" }, sink, ["web.1"], {});
+ * const output = await startOutput({ logFormat: "json" }, sink, ["web.1"], {});
  * assert.equal(output.env.FORCE_COLOR, undefined); // JSON has no colours
  * await output.close();
  * ```
  */
-export function startOutput(
+export async function startOutput(
   flags: Flags,
   sink: ByteSink,
   names: readonly string[],
   env: Readonly<Record<string, string>>,
   history?: History,
-): StartOutput {
+): Promise<StartOutput> {
   const format = logFormat(flags.logFormat);
   const maxSize = byteSize(flags.logMaxSize, "--log-max-size");
   const color = outputColor(flags);
   let logs: LogDir | undefined;
   if (flags.logDir !== undefined) {
+    // Loaded only for --log-dir: one module fewer to load at start-up.
+    const { openLogDir } = await import("./log_dir.ts");
     logs = openLogDir(resolve(flags.logDir), names, { maxSize });
   }
   const printer = new Printer(sink, names, {
