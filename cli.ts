@@ -13,13 +13,7 @@
 import { basename, resolve } from "node:path";
 import process from "node:process";
 import meta from "./deno.json" with { type: "json" };
-import {
-  count,
-  milliseconds,
-  projectOptions,
-  stopSignals,
-  typeSelection,
-} from "./src/_flag_values.ts";
+import { policyOptions, projectOptions } from "./src/_flag_values.ts";
 import { COMMANDS, type Flags, parseArgs } from "./src/args.ts";
 import {
   formatProblem,
@@ -52,7 +46,7 @@ function _warn(warnings: readonly Problem[]): void {
 
 async function _start(flags: Flags, positionals: string[]): Promise<number> {
   const project = loadProject(projectOptions(flags, process.env, positionals));
-  const { entries, instances, procfile } = project;
+  const { instances, procfile } = project;
   _warn([...project.warnings, ...project.shadowed]);
   if (instances.length === 0) {
     throw new TendError({
@@ -60,17 +54,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
       message: "no processes to start (formation is 0 for every type)",
     });
   }
-  const options = {
-    timeout: milliseconds(flags.timeout, "timeout"),
-    quiet: typeSelection(flags.quiet, entries, "--quiet", procfile),
-    canDie: typeSelection(flags.canDie, entries, "--can-die", procfile),
-    restart: typeSelection(flags.restart, entries, "--restart", procfile),
-    maxRestarts: count(flags.maxRestarts, "--max-restarts"),
-    stopSignals: stopSignals(flags.stopSignal, entries, procfile),
-    order: project.order,
-    ready: project.ready,
-    readyTimeout: milliseconds(flags.readyTimeout, "--ready-timeout"),
-  };
+  const options = policyOptions(flags, project);
   const { openControl } = await import("./src/control_start.ts");
   const control = await openControl(project, VERSION, options, _warn);
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
@@ -90,6 +74,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     printer: output.printer,
     cwd: project.appRoot,
     adoptOrphans: true,
+    onNote: (text: string) => printError(`tend: note: ${text}`),
     ...options,
   });
   control?.attach(supervisor);

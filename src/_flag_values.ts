@@ -11,9 +11,9 @@ import { type Flags, splitList } from "./args.ts";
 import { TendError, UsageError } from "./errors.ts";
 import type { LogFormat } from "./output.ts";
 import type { ProcfileEntry } from "./procfile.ts";
-import type { ProjectOptions } from "./project.ts";
+import type { Project, ProjectOptions } from "./project.ts";
 import type { Signal } from "./_child.ts";
-import type { TypeSelection } from "./policy.ts";
+import type { SupervisorOptions, TypeSelection } from "./policy.ts";
 
 /**
  * The project options every command shares, from the flags: `-e` values
@@ -50,6 +50,28 @@ export function projectOptions(
     example: flags.noExample ? false : flags.example,
     strict: flags.strict,
     processEnv,
+  };
+}
+
+/**
+ * The supervisor's policies from `tend start`'s flags, checked against the
+ * project's types, with its start order and probes.
+ */
+export function policyOptions(
+  flags: Flags,
+  project: Project,
+): Omit<SupervisorOptions, "instances" | "env" | "printer"> {
+  const { entries, procfile } = project;
+  return {
+    timeout: milliseconds(flags.timeout, "timeout"),
+    quiet: typeSelection(flags.quiet, entries, "--quiet", procfile),
+    canDie: typeSelection(flags.canDie, entries, "--can-die", procfile),
+    restart: typeSelection(flags.restart, entries, "--restart", procfile),
+    maxRestarts: count(flags.maxRestarts, "--max-restarts"),
+    stopSignals: stopSignals(flags.stopSignal, entries, procfile),
+    order: project.order,
+    ready: project.ready,
+    readyTimeout: milliseconds(flags.readyTimeout, "--ready-timeout"),
   };
 }
 

@@ -43,6 +43,11 @@ export interface SupervisorOptions {
    */
   adoptOrphans?: boolean;
   /**
+   * Where a note about what tend cannot do here goes (orphans it cannot
+   * adopt without FFI), once at start-up; default: a system line.
+   */
+  onNote?: (text: string) => void;
+  /**
    * Type to the types it starts after: it starts once they are ready, and
    * is stopped before them. A `release` instance comes before all others.
    */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ChildProcess, spawn as nodeSpawn } from "node:child_process";
-import { close, fstatSync, openSync, writev } from "node:fs";
+import { close, constants, fstatSync, openSync, writev } from "node:fs";
 import process from "node:process";
 import { QueuedSink } from "./sink.ts";
 
@@ -369,14 +369,22 @@ export function openAppend(path: string, mode: number): AppendFile {
       },
     };
   }
-  const fd = openSync(path, "a", mode);
+  // Non-blocking: a write that cannot go on (a pipe nobody reads) fails
+  // with EAGAIN and is tried again, instead of blocking a thread of the
+  // runtime's pool, which Node would then wait for at exit, forever.
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK } = constants;
+  const fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, mode);
   return {
     size: fstatSync(fd).size,
     async write(buffers) {
       buffers = buffers.slice();
       while (buffers.length > 0) {
         let n = await new Promise<number>((resolve, reject) =>
-          writev(fd, buffers, null, (e, n) => (e ? reject(e) : resolve(n)))
+          writev(fd, buffers, null, (e, n) => {
+            if (e?.code === "EAGAIN") setTimeout(() => resolve(0), 50);
+            else if (e) reject(e);
+            else resolve(n);
+          })
         );
         // A short write: drop what was written, go on with the rest.
         while (buffers.length > 0 && n >= buffers[0].length) {

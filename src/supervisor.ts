@@ -151,7 +151,8 @@ export class Supervisor {
   run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.#resolve = resolve));
     if (this.#options.adoptOrphans && !this.#reaper.adopt()) {
-      this.#emit({ event: "message", text: NO_ADOPTION });
+      if (this.#options.onNote) this.#options.onNote(NO_ADOPTION);
+      else this.#emit({ event: "message", text: NO_ADOPTION });
     }
     this.#watchdog = new Watchdog();
     this.#reaper.own(this.#watchdog.pid, true);
