@@ -41,25 +41,53 @@ export function position(text: string, index: number): [number, number] {
       lineStart = i + 1;
     }
   }
-  let column = 1;
+  return [line, column(text, lineStart, index)];
+}
+
+/**
+ * 1-based column of `index` on the line that starts at `lineStart`,
+ * counting code points (a surrogate pair is one column).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { column } from "./_text.ts";
+ * assert.equal(column("a\u{1F600}b", 0, 3), 3);
+ * ```
+ */
+export function column(text: string, lineStart: number, index: number): number {
+  let at = 1;
   for (let i = lineStart; i < index; i++) {
     const c = text.charCodeAt(i);
     const low = c >= 0xdc00 && c <= 0xdfff;
     const prev = i > lineStart ? text.charCodeAt(i - 1) : 0;
     if (low && prev >= 0xd800 && prev <= 0xdbff) continue;
-    column++;
+    at++;
   }
-  return [line, column];
+  return at;
 }
 
 /**
- * Offset of the first byte that starts an invalid UTF-8 sequence, or -1.
- * TextDecoder only says that the input is bad; this says where, with the
- * same rules (WHATWG: no overlongs, no surrogates, nothing past U+10FFFF).
+ * Offset of the first byte of `bytes[start..end]` that starts an invalid
+ * UTF-8 sequence, or -1. TextDecoder only says that the input is bad; this
+ * says where, with the same rules (WHATWG: no overlongs, no surrogates,
+ * nothing past U+10FFFF).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { firstInvalidUtf8 } from "./_text.ts";
+ * assert.equal(firstInvalidUtf8(new Uint8Array([0x61, 0xc3, 0xa9, 0xff])), 3);
+ * assert.equal(firstInvalidUtf8(new Uint8Array([0xc3, 0xa9]), 0, 1), 0);
+ * ```
  */
-function _firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
+export function firstInvalidUtf8(
+  bytes: Uint8Array,
+  start = 0,
+  end: number = bytes.length,
+): number {
+  let i = start;
+  while (i < end) {
     const b = bytes[i];
     if (b < 0x80) {
       i++;
@@ -79,7 +107,7 @@ function _firstInvalidUtf8(bytes: Uint8Array): number {
       if (b === 0xf4) hi = 0x8f;
     } else return i;
     for (let k = 1; k <= need; k++) {
-      if (i + k >= bytes.length) return i;
+      if (i + k >= end) return i;
       const next = bytes[i + k];
       if (next < lo || next > hi) return i;
       lo = 0x80;
@@ -165,7 +193,7 @@ function _utf16(bytes: Uint8Array): TextProblem | undefined {
 }
 
 function _invalid(bytes: Uint8Array, decoder: TextDecoder): TextProblem {
-  const at = _firstInvalidUtf8(bytes);
+  const at = firstInvalidUtf8(bytes);
   let line = 1;
   let column = 1;
   if (at > 0) {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { decodeUtf8 } from "./_text.ts";
+import { column as columnOf, decodeUtf8 } from "./_text.ts";
 import { TendError } from "./errors.ts";
 
 /**
@@ -188,20 +188,7 @@ function _position(text: string, index: number): [number, number] {
     line++;
     lineStart = i + 1;
   }
-  return [line, _column(text, lineStart, index)];
-}
-
-/** 1-based column of `index` on the line that starts at `lineStart`. */
-function _column(text: string, lineStart: number, index: number): number {
-  let column = 1;
-  for (let i = lineStart; i < index; i++) {
-    const c = text.charCodeAt(i);
-    const low = c >= 0xdc00 && c <= 0xdfff;
-    const prev = i > lineStart ? text.charCodeAt(i - 1) : 0;
-    if (low && prev >= 0xd800 && prev <= 0xdbff) continue;
-    column++;
-  }
-  return column;
+  return [line, columnOf(text, lineStart, index)];
 }
 
 /** The spec reads a file only after these steps; positions count after them. */
@@ -761,7 +748,7 @@ function _positions(text: string, indices: readonly number[]): number[] {
       column = 1;
       next = text.indexOf("\n", at);
     }
-    column += _column(text, at, index) - 1;
+    column += columnOf(text, at, index) - 1;
     at = index;
     out.push(line, column);
   }

@@ -13,7 +13,8 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { MAX_LINE, type Splitter } from "./lines.ts";
+import { firstInvalidUtf8 } from "./_text.ts";
+import { MAX_LINE, PartialLine, type Splitter } from "./lines.ts";
 
 const _NL = 0x0a;
 const _SUFFIX = new TextEncoder().encode('"}\n');
@@ -36,43 +37,6 @@ _KIND[0x5c] = 2;
 _SHORT[0x5c] = 0x5c;
 _KIND[_NL] = 1;
 const _HEX = _encoder.encode("0123456789abcdef");
-
-/**
- * True when `bytes[start..end]` is valid UTF-8 (no overlong forms, no
- * surrogates, nothing above U+10FFFF), as the WHATWG decoder reads it.
- */
-function _validUtf8(bytes: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) lo = 0xa0;
-      else if (b === 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) lo = 0x90;
-      else if (b === 0xf4) hi = 0x8f;
-    } else return false;
-    if (i + need >= end) return false;
-    const second = bytes[i + 1];
-    if (second < lo || second > hi) return false;
-    for (let k = 2; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c < 0x80 || c > 0xbf) return false;
-    }
-    i += need + 1;
-  }
-  return true;
-}
 
 /**
  * Writes `chunk[start..last]`, lines whose bytes need no check, as JSON
@@ -178,8 +142,7 @@ function _alloc(size: number): Uint8Array {
  * ```
  */
 export class JsonLineSplitter implements Splitter {
-  #pending: Uint8Array[] = [];
-  #pendingLength = 0;
+  readonly #held = new PartialLine();
   readonly #maxLine: number;
 
   /**
@@ -193,7 +156,7 @@ export class JsonLineSplitter implements Splitter {
 
   /** Bytes of an unfinished line held now. */
   get pending(): number {
-    return this.#pendingLength;
+    return this.#held.length;
   }
 
   /**
@@ -211,16 +174,16 @@ export class JsonLineSplitter implements Splitter {
     }
     const last = chunk.lastIndexOf(_NL);
     if (last === -1) {
-      this.#hold(chunk.slice());
-      return this.#pendingLength >= this.#maxLine ? this.#cut(head) : undefined;
+      this.#held.hold(chunk.slice());
+      return this.#held.length >= this.#maxLine ? this.#cut(head) : undefined;
     }
     // The line that began in earlier chunks is encoded apart, since a
     // UTF-8 character may straddle the chunks; the rest in one pass.
     let first: Uint8Array | undefined;
     let start = 0;
-    if (this.#pendingLength > 0) {
+    if (this.#held.length > 0) {
       const nl = chunk.indexOf(_NL);
-      this.#hold(chunk.subarray(0, nl));
+      this.#held.hold(chunk.subarray(0, nl));
       first = this.#cut(head);
       start = nl + 1;
     }
@@ -228,14 +191,14 @@ export class JsonLineSplitter implements Splitter {
     const out = start <= last
       ? this.#lines(chunk, start, last, head, alloc, first)
       : first!;
-    if (last + 1 < chunk.length) this.#hold(chunk.slice(last + 1));
-    if (this.#pendingLength < this.#maxLine) return out;
+    if (last + 1 < chunk.length) this.#held.hold(chunk.slice(last + 1));
+    if (this.#held.length < this.#maxLine) return out;
     return _join([out, this.#cut(head)], alloc);
   }
 
   /** Returns the final unterminated line as an object, if any. */
   end(head: Uint8Array): Uint8Array | undefined {
-    return this.#pendingLength > 0 ? this.#cut(head) : undefined;
+    return this.#held.length > 0 ? this.#cut(head) : undefined;
   }
 
   /** The lines of `chunk[start..last]`; `chunk[last]` is a newline. */
@@ -260,7 +223,7 @@ export class JsonLineSplitter implements Splitter {
       if (kind === 1) lines++;
       else extra += kind === 2 ? 1 : 5;
     }
-    if (high >= 0x80 && !_validUtf8(chunk, start, last)) {
+    if (high >= 0x80 && firstInvalidUtf8(chunk, start, last) !== -1) {
       const odd = this.#oddLines(chunk, start, last, head);
       return _join(first ? [first, ...odd] : odd, alloc);
     }
@@ -291,20 +254,10 @@ export class JsonLineSplitter implements Splitter {
     return parts;
   }
 
-  /** Keeps the bytes of an unfinished line for the next push. */
-  #hold(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#pending.push(bytes);
-    this.#pendingLength += bytes.length;
-  }
-
   /** Emits what is held as one object. */
   #cut(head: Uint8Array): Uint8Array {
-    const line = this.#pending.length === 1
-      ? this.#pending[0]
-      : _join(this.#pending, _alloc);
-    this.#pending = [];
-    this.#pendingLength = 0;
+    const parts = this.#held.take();
+    const line = parts.length === 1 ? parts[0] : _join(parts, _alloc);
     return _encodeLine(line, head);
   }
 }
@@ -320,7 +273,7 @@ function _encodeLine(line: Uint8Array, head: Uint8Array): Uint8Array {
     // No newline here: held bytes and pieces end before one.
     if (kind !== 0) extra += kind === 2 ? 1 : 5;
   }
-  if (high >= 0x80 && !_validUtf8(line, 0, line.length)) {
+  if (high >= 0x80 && firstInvalidUtf8(line) !== -1) {
     return _encodeOdd(line, head);
   }
   const out = new Uint8Array(head.length + line.length + extra + 3);

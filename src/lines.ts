@@ -134,6 +134,47 @@ export interface Splitter {
 }
 
 /**
+ * The bytes of a line not ended yet, held across chunks, as the pieces
+ * that came (copying them together only when the line is complete).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PartialLine } from "./lines.ts";
+ * const held = new PartialLine();
+ * held.hold(new TextEncoder().encode("he"));
+ * held.hold(new TextEncoder().encode("llo"));
+ * assert.equal(held.length, 5);
+ * assert.equal(held.take().length, 2);
+ * assert.equal(held.length, 0);
+ * ```
+ */
+export class PartialLine {
+  #parts: Uint8Array[] = [];
+  #length = 0;
+
+  /** How many bytes are held. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Holds `bytes` after what is held. */
+  hold(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#parts.push(bytes);
+    this.#length += bytes.length;
+  }
+
+  /** Takes the pieces held, in order, and holds nothing after. */
+  take(): Uint8Array[] {
+    const parts = this.#parts;
+    this.#parts = [];
+    this.#length = 0;
+    return parts;
+  }
+}
+
+/**
  * Splits a byte stream into lines and prefixes each one. Holds at most
  * `maxLine` bytes of an unfinished line; past that the piece is emitted as a
  * line of its own so memory stays bounded.
@@ -150,8 +191,7 @@ export interface Splitter {
  * ```
  */
 export class LineSplitter implements Splitter {
-  #pending: Uint8Array[] = [];
-  #pendingLength = 0;
+  readonly #held = new PartialLine();
   /** Mean length of the lines in the last chunk, with the newline. */
   #lineLength = 0;
   readonly #maxLine: number;
@@ -167,7 +207,7 @@ export class LineSplitter implements Splitter {
 
   /** Bytes of an unfinished line held now. */
   get pending(): number {
-    return this.#pendingLength;
+    return this.#held.length;
   }
 
   /**
@@ -187,10 +227,8 @@ export class LineSplitter implements Splitter {
     }
     const last = chunk.lastIndexOf(_NL);
     if (last === -1) {
-      this.#hold(chunk.slice());
-      return this.#pendingLength >= this.#maxLine
-        ? this.#cut(prefix)
-        : undefined;
+      this.#held.hold(chunk.slice());
+      return this.#held.length >= this.#maxLine ? this.#cut(prefix) : undefined;
     }
     // Short lines (a flood of numbers) are cheapest found and copied byte
     // by byte in one loop; long ones with indexOf() and set(), whose cost
@@ -202,20 +240,18 @@ export class LineSplitter implements Splitter {
     const width = prefix.length;
     // A line longer than maxLine that ends in this chunk is emitted whole
     // rather than cut: it is already in memory, and whole lines are kinder.
-    const out = alloc(lines * width + this.#pendingLength + last + 1);
+    const out = alloc(lines * width + this.#held.length + last + 1);
     let at = 0;
     for (let j = 0; j < width; j++) out[at++] = prefix[j];
-    for (const part of this.#pending) {
+    for (const part of this.#held.take()) {
       out.set(part, at);
       at += part.length;
     }
-    this.#pending = [];
-    this.#pendingLength = 0;
     if (short) _copyBytes(chunk, last, out, at, prefix);
     else _copyLines(chunk, last, out, at, prefix);
     if (last + 1 < chunk.length) {
-      this.#hold(chunk.slice(last + 1));
-      if (this.#pendingLength >= this.#maxLine) {
+      this.#held.hold(chunk.slice(last + 1));
+      if (this.#held.length >= this.#maxLine) {
         const cut = this.#cut(prefix);
         const joined = new Uint8Array(out.length + cut.length);
         joined.set(out);
@@ -228,28 +264,19 @@ export class LineSplitter implements Splitter {
 
   /** Returns the final unterminated line, prefixed and with a `\n`, if any. */
   end(prefix: Uint8Array): Uint8Array | undefined {
-    return this.#pendingLength > 0 ? this.#cut(prefix) : undefined;
-  }
-
-  /** Keeps the bytes of an unfinished line for the next push. */
-  #hold(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#pending.push(bytes);
-    this.#pendingLength += bytes.length;
+    return this.#held.length > 0 ? this.#cut(prefix) : undefined;
   }
 
   /** Emits what is held as one prefixed line with a newline added. */
   #cut(prefix: Uint8Array): Uint8Array {
-    const out = new Uint8Array(prefix.length + this.#pendingLength + 1);
+    const out = new Uint8Array(prefix.length + this.#held.length + 1);
     out.set(prefix, 0);
     let at = prefix.length;
-    for (const part of this.#pending) {
+    for (const part of this.#held.take()) {
       out.set(part, at);
       at += part.length;
     }
     out[at] = _NL;
-    this.#pending = [];
-    this.#pendingLength = 0;
     return out;
   }
 }
