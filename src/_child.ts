@@ -9,7 +9,7 @@
 import process from "node:process";
 import type { LineStream } from "./lines.ts";
 import { groupAlive } from "./_proc.ts";
-import { spawnChild } from "./runtime.ts";
+import { spawnChild } from "./runtime_spawn.ts";
 import { shellScript } from "./_shell.ts";
 import { EXIT_NOT_FOUND, exitStatus } from "./status.ts";
 

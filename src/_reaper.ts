@@ -22,7 +22,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { processes } from "./_proc.ts";
-import { type Libc, libc, onChildSignal } from "./runtime.ts";
+import { onChildSignal } from "./runtime.ts";
+import { type Libc, libc } from "./runtime_libc.ts";
 
 /** The variable every process tend starts gets: tend's pid. */
 export const MARK_VARIABLE = "TEND_PID";

@@ -19,7 +19,7 @@
  */
 import process from "node:process";
 import { MARK_VARIABLE } from "./_reaper.ts";
-import { spawnChild, type SpawnedChild } from "./runtime.ts";
+import { spawnChild, type SpawnedChild } from "./runtime_spawn.ts";
 
 // `+PGID` and `-PGID` lines keep the list; `=` is tend's goodbye (a clean
 // exit, nothing to do). It ignores the terminal's signals so that only the

@@ -12,7 +12,7 @@ import type { History } from "./history.ts";
 import { jsonHead, JsonLineSplitter } from "./json_lines.ts";
 import { LineSplitter, LineStream, type Splitter } from "./lines.ts";
 import type { LogDir } from "./log_dir.ts";
-import { localTime } from "./runtime.ts";
+import { localTime } from "./runtime_libc.ts";
 import type { ByteSink } from "./sink.ts";
 
 const _encoder = new TextEncoder();
