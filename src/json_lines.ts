@@ -14,7 +14,7 @@
  */
 import { Buffer } from "node:buffer";
 import { firstInvalidUtf8 } from "./_text.ts";
-import { MAX_LINE, PartialLine, type Splitter } from "./lines.ts";
+import { MAX_LINE, PartialLine, plainBytes, type Splitter } from "./lines.ts";
 
 const _NL = 0x0a;
 const _SUFFIX = new TextEncoder().encode('"}\n');
@@ -142,8 +142,7 @@ function _alloc(size: number): Uint8Array {
  * ```
  */
 export class JsonLineSplitter implements Splitter {
-  readonly #held = new PartialLine();
-  readonly #maxLine: number;
+  readonly #held: PartialLine;
 
   /**
    * Makes a splitter with nothing held.
@@ -151,7 +150,7 @@ export class JsonLineSplitter implements Splitter {
    * @param maxLine longer lines are cut into pieces of this many bytes
    */
   constructor(maxLine: number = MAX_LINE) {
-    this.#maxLine = Math.max(1, maxLine);
+    this.#held = new PartialLine(maxLine);
   }
 
   /** Bytes of an unfinished line held now. */
@@ -168,14 +167,11 @@ export class JsonLineSplitter implements Splitter {
     head: Uint8Array,
     alloc: (size: number) => Uint8Array = _alloc,
   ): Uint8Array | undefined {
-    // A Node Buffer's own methods are slower than the typed array's on Deno.
-    if (chunk.constructor !== Uint8Array) {
-      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
+    chunk = plainBytes(chunk);
     const last = chunk.lastIndexOf(_NL);
     if (last === -1) {
       this.#held.hold(chunk.slice());
-      return this.#held.length >= this.#maxLine ? this.#cut(head) : undefined;
+      return this.#held.full ? this.#cut(head) : undefined;
     }
     // The line that began in earlier chunks is encoded apart, since a
     // UTF-8 character may straddle the chunks; the rest in one pass.
@@ -192,7 +188,7 @@ export class JsonLineSplitter implements Splitter {
       ? this.#lines(chunk, start, last, head, alloc, first)
       : first!;
     if (last + 1 < chunk.length) this.#held.hold(chunk.slice(last + 1));
-    if (this.#held.length < this.#maxLine) return out;
+    if (!this.#held.full) return out;
     return _join([out, this.#cut(head)], alloc);
   }
 

@@ -134,6 +134,16 @@ export interface Splitter {
 }
 
 /**
+ * The same bytes as a plain Uint8Array: a Node Buffer's own indexOf and
+ * subarray are several times slower than the typed array's on Deno.
+ */
+export function plainBytes(chunk: Uint8Array): Uint8Array {
+  return chunk.constructor === Uint8Array
+    ? chunk
+    : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
  * The bytes of a line not ended yet, held across chunks, as the pieces
  * that came (copying them together only when the line is complete).
  *
@@ -141,10 +151,11 @@ export interface Splitter {
  * ```ts
  * import assert from "node:assert/strict";
  * import { PartialLine } from "./lines.ts";
- * const held = new PartialLine();
+ * const held = new PartialLine(4);
  * held.hold(new TextEncoder().encode("he"));
  * held.hold(new TextEncoder().encode("llo"));
  * assert.equal(held.length, 5);
+ * assert.ok(held.full);
  * assert.equal(held.take().length, 2);
  * assert.equal(held.length, 0);
  * ```
@@ -152,10 +163,26 @@ export interface Splitter {
 export class PartialLine {
   #parts: Uint8Array[] = [];
   #length = 0;
+  /** The longest line held; past it the held piece is emitted as a line. */
+  readonly maxLine: number;
+
+  /**
+   * Holds nothing yet.
+   *
+   * @param maxLine longer lines are cut into pieces of this many bytes
+   */
+  constructor(maxLine: number = MAX_LINE) {
+    this.maxLine = Math.max(1, maxLine);
+  }
 
   /** How many bytes are held. */
   get length(): number {
     return this.#length;
+  }
+
+  /** True once as much is held as a line may hold. */
+  get full(): boolean {
+    return this.#length >= this.maxLine;
   }
 
   /** Holds `bytes` after what is held. */
@@ -191,10 +218,9 @@ export class PartialLine {
  * ```
  */
 export class LineSplitter implements Splitter {
-  readonly #held = new PartialLine();
+  readonly #held: PartialLine;
   /** Mean length of the lines in the last chunk, with the newline. */
   #lineLength = 0;
-  readonly #maxLine: number;
 
   /**
    * Makes a splitter with nothing held.
@@ -202,7 +228,7 @@ export class LineSplitter implements Splitter {
    * @param maxLine longer lines are cut into pieces of this many bytes
    */
   constructor(maxLine: number = MAX_LINE) {
-    this.#maxLine = Math.max(1, maxLine);
+    this.#held = new PartialLine(maxLine);
   }
 
   /** Bytes of an unfinished line held now. */
@@ -220,15 +246,11 @@ export class LineSplitter implements Splitter {
     prefix: Uint8Array,
     alloc: (size: number) => Uint8Array = _alloc,
   ): Uint8Array | undefined {
-    // A Node Buffer's own indexOf and subarray are several times slower
-    // than the typed array's on Deno; view the same bytes as a plain array.
-    if (chunk.constructor !== Uint8Array) {
-      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
+    chunk = plainBytes(chunk);
     const last = chunk.lastIndexOf(_NL);
     if (last === -1) {
       this.#held.hold(chunk.slice());
-      return this.#held.length >= this.#maxLine ? this.#cut(prefix) : undefined;
+      return this.#held.full ? this.#cut(prefix) : undefined;
     }
     // Short lines (a flood of numbers) are cheapest found and copied byte
     // by byte in one loop; long ones with indexOf() and set(), whose cost
@@ -251,7 +273,7 @@ export class LineSplitter implements Splitter {
     else _copyLines(chunk, last, out, at, prefix);
     if (last + 1 < chunk.length) {
       this.#held.hold(chunk.slice(last + 1));
-      if (this.#held.length >= this.#maxLine) {
+      if (this.#held.full) {
         const cut = this.#cut(prefix);
         const joined = new Uint8Array(out.length + cut.length);
         joined.set(out);
