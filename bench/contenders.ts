@@ -661,6 +661,25 @@ export function ensureBinary(log: (line: string) => void): void {
   }
 }
 
+/**
+ * Builds the npm package's bundle (dist/npm/tend.mjs) when it is missing or
+ * older than the sources, so that tend on Node is measured beside the other
+ * launchers without a separate step.
+ */
+export function ensureNpmBundle(log: (line: string) => void): void {
+  if (!_which("node")) return;
+  if (
+    existsSync(NPM_BUNDLE) && statSync(NPM_BUNDLE).mtimeMs >= _newestSource()
+  ) return;
+  log("building dist/npm: deno task build:npm");
+  const r = spawnSync(
+    process.execPath,
+    ["run", "-A", join(ROOT, "scripts", "build_npm.ts")],
+    { stdio: "ignore", timeout: 300_000, cwd: ROOT },
+  );
+  if (r.status !== 0) log("  the build failed; tend-node is skipped");
+}
+
 /** Builds the compiled baseline (hello-bin) like dist/tend. */
 export function ensureHelloBinary(log: (line: string) => void): void {
   if (!_which("bun")) return;

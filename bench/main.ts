@@ -31,6 +31,7 @@ import {
   type Contender,
   ensureBinary,
   ensureHelloBinary,
+  ensureNpmBundle,
   extraContender,
   installPeers,
   peerContenders,
@@ -287,6 +288,7 @@ async function _main(): Promise<number> {
   const began = new Date();
   if (options.install && !options.quick) installPeers(_log);
   ensureBinary(_log);
+  ensureNpmBundle(_log);
   ensureHelloBinary(_log);
   const extras = options.extra.map(extraContender);
   const all: Contender[] = [
