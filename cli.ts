@@ -30,7 +30,12 @@ import {
   printError,
 } from "./src/runtime.ts";
 import { startHints, startOutput } from "./src/start_output.ts";
-import { EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_INTERNAL } from "./src/status.ts";
+import {
+  EXIT_ALREADY_RUNNING,
+  EXIT_BROKEN_PIPE,
+  EXIT_FAILURE,
+  EXIT_INTERNAL,
+} from "./src/status.ts";
 import { Supervisor } from "./src/supervisor.ts";
 
 /** tend's version, from deno.json. */
@@ -55,8 +60,11 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     });
   }
   const options = policyOptions(flags, project);
-  const { openControl } = await import("./src/control_start.ts");
-  const control = await openControl(project, VERSION, options, _warn);
+  const { startControl } = await import("./src/control_start.ts");
+  const control = await startControl(project, VERSION, options, _warn, (m) => {
+    printError(`tend: ${m}`);
+    supervisor.shutdown(EXIT_ALREADY_RUNNING);
+  });
   // A reader that went away (`tend start | head`) stops tend like SIGPIPE.
   // The sink can only break once the supervisor below writes through it.
   const sink = openStdout(() => supervisor.shutdown(EXIT_BROKEN_PIPE));
@@ -66,7 +74,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     sink,
     names,
     project.env,
-    control?.history,
+    control.history,
   );
   const supervisor = new Supervisor({
     instances,
@@ -77,7 +85,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
     onNote: (text: string) => printError(`tend: note: ${text}`),
     ...options,
   });
-  control?.attach(supervisor);
+  control.attach(supervisor);
   const stopListening = onStopSignals((signal) => {
     // Once told to stop, tend stops waiting on a reader that does not read
     // (a paused pager, `| sleep`): its output is dropped after a stalled
@@ -88,7 +96,7 @@ async function _start(flags: Flags, positionals: string[]): Promise<number> {
   const status = await supervisor.run();
   stopListening();
   await output.close();
-  await control?.close();
+  await control.close();
   return status;
 }
 

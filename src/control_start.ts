@@ -7,14 +7,22 @@
  * @module
  */
 import process from "node:process";
-import { type AppSockets, findPeers } from "./control_client.ts";
-import { ControlServer } from "./control.ts";
-import { type Problem, TendError } from "./errors.ts";
+import type { AppSockets } from "./control_client.ts";
+import type { ControlServer } from "./control.ts";
+import { formatProblem, type Problem, TendError } from "./errors.ts";
 import type { Instance } from "./formation.ts";
+import { History } from "./history.ts";
 import type { TypeSelection } from "./policy.ts";
 import type { Project } from "./project.ts";
-import { appKey, controlDir, ControlDirError } from "./socket_path.ts";
+import {
+  appKey,
+  controlDir,
+  ControlDirError,
+  ensureControlDir,
+  listSockets,
+} from "./socket_path.ts";
 import { EXIT_ALREADY_RUNNING } from "./status.ts";
+import type { Supervisor } from "./supervisor.ts";
 
 /** The supervisor's options that the control server reports. */
 export interface OpenControlOptions {
@@ -22,6 +30,8 @@ export interface OpenControlOptions {
   timeout?: number;
   /** Types that may exit (`--can-die`). */
   canDie?: TypeSelection;
+  /** Where output is recorded (default: a new history of the instances). */
+  history?: History;
 }
 
 /**
@@ -82,6 +92,8 @@ export async function openControl(
   // Windows has no socket files with owners and modes to check.
   if (process.platform === "win32") return undefined;
   const app = appSockets(project);
+  // Loaded here, not at start-up: node:net and the server cost 20-30 ms.
+  const { ControlServer } = await import("./control.ts");
   let server: ControlServer;
   try {
     server = await ControlServer.listen({
@@ -92,6 +104,7 @@ export async function openControl(
       version,
       timeout: options.timeout,
       canDie: options.canDie,
+      history: options.history,
     });
   } catch (error) {
     if (error instanceof ControlDirError && error.unsafe) throw error;
@@ -124,6 +137,7 @@ async function _conflict(
   warn: (warnings: Problem[]) => void,
 ): Promise<string | undefined> {
   const ours = new Set(instances.map((i) => i.type));
+  const { findPeers } = await import("./control_client.ts");
   for (const peer of await findPeers(app, server.path)) {
     if (!peer.tend) {
       warn([{
@@ -145,4 +159,109 @@ async function _conflict(
     return `${them} under another tend for this app (pid ${peer.tend.pid}; see tend status): stop it first, or start other types (tend start TYPE...)`;
   }
   return undefined;
+}
+
+/**
+ * How long `tend start` waits after starting its processes before it opens
+ * the control socket, when no other tend of the app may be running. Loading
+ * the control server costs 20-30 ms of the event loop, which would otherwise
+ * delay the first lines of the processes.
+ */
+export const CONTROL_DELAY_MS = 100;
+
+/** The control socket of `tend start`, opened now or a little later. */
+export interface StartControl {
+  /** Where output is recorded for `tend logs`, from the first line. */
+  readonly history: History;
+  /**
+   * Gives the socket the supervisor, and opens the socket in
+   * {@linkcode CONTROL_DELAY_MS} if it is not open yet.
+   */
+  attach(supervisor: Supervisor): void;
+  /** Closes the socket (waiting for one still opening) and removes it. */
+  close(): Promise<void>;
+}
+
+/**
+ * The control socket for `tend start`. When another tend of the app may be
+ * running (a socket of the app is in the control directory), it listens
+ * and checks before anything starts, as {@linkcode openControl} does, so a
+ * type already running is refused (throws, status 75) before it starts
+ * twice. Otherwise the processes start first and the socket opens
+ * {@linkcode CONTROL_DELAY_MS} later; if a tend of the app that began to
+ * listen earlier runs one of these types (both were started at the same
+ * moment), `refuse` gets the message and should stop this tend with
+ * {@linkcode EXIT_ALREADY_RUNNING}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadProject } from "../mod.ts";
+ * import { startControl } from "./control_start.ts";
+ * const appRoot = mkdtempSync(join(tmpdir(), "app-"));
+ * writeFileSync(join(appRoot, "Procfile"), "web: serve\n");
+ * const project = loadProject({ appRoot });
+ * const control = await startControl(project, "1.0.0", {}, console.warn, assert.fail);
+ * assert.deepEqual(control.history.snapshot(["web.1"]), []);
+ * await control.close();
+ * ```
+ */
+export async function startControl(
+  project: Pick<Project, "appRoot" | "procfilePath" | "instances">,
+  version: string,
+  options: OpenControlOptions,
+  warn: (warnings: Problem[]) => void,
+  refuse: (message: string) => void,
+): Promise<StartControl> {
+  const history = options.history ??
+    new History(project.instances.map((i) => i.name));
+  const open = () =>
+    openControl(project, version, { ...options, history }, warn);
+  let server: Promise<ControlServer | undefined> | undefined;
+  if (_othersMayRun(appSockets(project))) server = open();
+  let supervisor: Supervisor | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = () => {
+    timer = undefined;
+    server = open().catch((error: unknown) => {
+      if (!(error instanceof TendError)) {
+        warn([{ message: `cannot listen: ${(error as Error).message}` }]);
+      } else if (error.exitCode === EXIT_ALREADY_RUNNING) {
+        refuse(formatProblem(error.problems[0]));
+      } else warn([...error.problems]);
+      return undefined;
+    });
+    server.then((s) => supervisor && s?.attach(supervisor));
+  };
+  if (server) await server;
+  return {
+    history,
+    attach(s: Supervisor): void {
+      supervisor = s;
+      if (server) server.then((open) => open?.attach(s));
+      else timer = setTimeout(later, CONTROL_DELAY_MS);
+    },
+    async close(): Promise<void> {
+      if (timer !== undefined) clearTimeout(timer);
+      await (await server)?.close();
+    },
+  };
+}
+
+/**
+ * Whether another tend of the app may be running: a socket of the app is in
+ * the control directory, or the directory cannot be read. Throws when the
+ * directory is unsafe, as listening would.
+ */
+function _othersMayRun(app: AppSockets): boolean {
+  try {
+    return ensureControlDir(app.dir, false) &&
+      listSockets(app.dir.path, app.key).length > 0;
+  } catch (error) {
+    if (error instanceof ControlDirError && error.unsafe) throw error;
+    return true;
+  }
 }

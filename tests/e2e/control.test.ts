@@ -334,6 +334,7 @@ describe("logs", () => {
     });
     const tend = start(["start"], app, xdg, m);
     await tend.waitFor("web.1    | 1500");
+    await running(app, xdg, ["web.1"]); // the socket opens a little later
     const r = await ctl(["logs", "web"], app, xdg);
     assert.equal(r.status, 0, r.stderr);
     // Node has no FFI, and says so first.
@@ -512,6 +513,25 @@ describe("the socket", () => {
 });
 
 describe("two tends of one app", () => {
+  it("started at the same moment: the one that listened later gives way with 75", async () => {
+    const xdg = runtimeDir();
+    const app = tempApp({ Procfile: "web: exec sleep 1000\n" });
+    const marks = [marker(), marker()];
+    const tends = marks.map((m) => start(["start"], app, xdg, m));
+    const ended = await Promise.race(tends.map((t, i) => t.done.then(() => i)));
+    const loser = await tends[ended].done;
+    assert.equal(loser.status, 75, loser.stderr);
+    assert.match(
+      loser.stderr,
+      /^tend: web already runs under another tend for this app \(pid \d+;/m,
+    );
+    await assertNoneAlive(marks[ended]);
+    const winner = tends[1 - ended];
+    const s = await running(app, xdg, ["web.1"]);
+    assert.deepEqual(s.tends.map((t) => t.pid), [winner.child.pid]);
+    await finish(winner, marks[1 - ended], app, xdg);
+  });
+
   it("refuses a type that runs already; other types run beside it, reached by every command", async () => {
     const m = marker();
     const xdg = runtimeDir();
