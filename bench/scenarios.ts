@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
@@ -721,19 +727,26 @@ export async function idleCpu(
   contenders: readonly Contender[],
 ): Promise<Table> {
   const dir = _newDir(ctx, "idle");
-  const app = _sleepers(dir, 10, "q");
   const entries = _entries(contenders);
   const rows = _rows(entries);
   const wakes = new Map<string, number[]>();
   const tick = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux.
+  // An app per contender: tends of one app side by side would refuse to
+  // run a type that another tend of the app runs (status 75).
+  const apps = entries.map((entry) => {
+    const appDir = join(dir, entry.id);
+    mkdirSync(appDir);
+    return _sleepers(appDir, 10, "q");
+  });
   for (let rep = 0; rep < ctx.plan.idleReps; rep++) {
-    const runs = entries.map((entry) => {
-      const run = _launch(entry, app, "pipe");
+    const runs = entries.map((entry, i) => {
+      const run = _launch(entry, apps[i], "pipe");
       return { entry, run, watch: new LineWatch(run, _endsWith("READY")) };
     });
     try {
-      await Promise.all(runs.map(async ({ entry, watch }) => {
-        if (await within(watch.wait(app.procs.length), 60_000) === undefined) {
+      await Promise.all(runs.map(async ({ entry, watch }, i) => {
+        const count = apps[i].procs.length;
+        if (await within(watch.wait(count), 60_000) === undefined) {
           _fail(rows.get(entry.id)!, "never ready");
         }
       }));
